@@ -1,0 +1,62 @@
+"""The ``hallmonitor`` command line: one sub-command per job, each registered by its module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.logs import configure_logging
+
+_COMMAND_MODULES = (
+    "bot.commands.run",
+    "bot.commands.demo",
+    "bot.commands.db",
+    "bot.commands.check_config",
+    "bot.commands.users",
+    "bot.classifier.commands",
+    "bot.commands.report",
+    "connectors.simulator.command",
+)
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hallmonitor",
+        description="Moderation bot for UK school trusts' Facebook, Instagram and X accounts.",
+    )
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("HALLMONITOR_CONFIG", "config.toml"),
+        help="path to the TOML config (default: $HALLMONITOR_CONFIG or ./config.toml)",
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    configure_logging(args.log_level)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        logging.getLogger(__name__).info("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``hallmonitor`` command line, one module each."""

@@ -1,0 +1,266 @@
+"""The TOML configuration, parsed into typed models at start-up.
+
+Every problem is collected with its dotted key path and reported together, e.g.
+``config.toml: schools[1].accounts[0].platform: 'tiktok' is not one of facebook, instagram, x``.
+Secrets are never in the file: only the names of the environment variables holding them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.classifier.settings import ClassifierSettings
+from bot.labels import Label
+from connectors.records import Platform
+
+_SECRET_KEYS = frozenset({"token", "access_token", "password", "secret", "app_secret", "api_key"})
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_SCHOOL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; ``problems`` lists each one as ``key: what is wrong``."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.match(value):
+        raise ValueError(
+            "must be the NAME of an environment variable (capitals, digits and _), not a value"
+        )
+    return value
+
+
+class TrustConfig(_Section):
+    name: str = Field(min_length=1)
+    timezone: str = "Europe/London"
+    admin_emails: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone (e.g. Europe/London)") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///hallmonitor.db"
+
+
+class EmailConfig(_Section):
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str | None = None
+    password_env: str | None = None
+    from_address: str = "hallmonitor@localhost"
+    maildir: Path | None = None
+    """Write every message as an .eml file here instead of (or as well as) sending it."""
+
+    _check_env = field_validator("password_env")(_env_name)
+
+
+class DashboardConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    base_url: str = "http://127.0.0.1:8080"
+    secret_key_env: str | None = None
+    secure_cookies: bool = False
+
+    _check_env = field_validator("secret_key_env")(_env_name)
+
+
+class GraphPlatformConfig(_Section):
+    graph_url: str = "https://graph.facebook.com"
+    app_secret_env: str | None = None
+    lookback_days: int = Field(default=7, ge=1, le=90)
+
+    _check_env = field_validator("app_secret_env")(_env_name)
+
+
+class XPlatformConfig(_Section):
+    api_url: str = "https://api.x.com"
+    tier: Literal["free", "basic", "pro", "enterprise"] = "basic"
+    lookback_days: int = Field(default=7, ge=1, le=7)
+
+
+class PlatformsConfig(_Section):
+    facebook: GraphPlatformConfig = Field(default_factory=GraphPlatformConfig)
+    instagram: GraphPlatformConfig = Field(default_factory=GraphPlatformConfig)
+    x: XPlatformConfig = Field(default_factory=XPlatformConfig)
+
+
+class AccountConfig(_Section):
+    platform: Platform
+    account_id: str = Field(min_length=1)
+    name: str = ""
+    token_env: str
+    poll_interval_minutes: float = Field(default=5, gt=0, le=1440)
+
+    _check_env = field_validator("token_env")(_env_name)
+
+
+class PolicyConfig(_Section):
+    """Per-school choices the trust's policy leaves open."""
+
+    hide_absence: bool = True
+    hide_personal_data: bool = True
+    block_after_abusive: int = Field(default=3, ge=1)
+    block_window_days: int = Field(default=30, ge=1)
+
+
+class SchoolConfig(_Section):
+    id: str
+    name: str = Field(min_length=1)
+    office_phone: str = ""
+    absence_line: str = ""
+    office_email: str = ""
+    dsl_emails: list[str] = Field(default_factory=list)
+    champion_emails: list[str] = Field(default_factory=list)
+    report_recipients: list[str] = Field(default_factory=list)
+    webhook_url_env: str | None = None
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    templates: dict[Label, str] = Field(default_factory=dict)
+    """Per-label Jinja2 overrides of the suggested replies."""
+    accounts: list[AccountConfig] = Field(default_factory=list)
+
+    _check_env = field_validator("webhook_url_env")(_env_name)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SCHOOL_ID.match(value):
+            raise ValueError(f"{value!r} must be lower-case letters, digits and '-' (e.g. oakfield)")
+        return value
+
+
+class ReportsConfig(_Section):
+    dir: Path = Path("reports")
+    trust_recipients: list[str] = Field(default_factory=list)
+    watchlist: dict[str, str] = Field(default_factory=dict)
+    """Follower watchlist: a reason mapped to a regular expression matched on names and bios."""
+
+
+class Config(_Section):
+    trust: TrustConfig
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    schools: list[SchoolConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        seen: set[str] = set()
+        accounts: set[tuple[str, str]] = set()
+        for school in self.schools:
+            if school.id in seen:
+                raise ValueError(f"school id {school.id!r} is used twice")
+            seen.add(school.id)
+            for account in school.accounts:
+                key = (account.platform.value, account.account_id)
+                if key in accounts:
+                    raise ValueError(f"{key[0]} account {key[1]!r} is listed twice")
+                accounts.add(key)
+        return self
+
+    def school(self, school_id: str) -> SchoolConfig:
+        for school in self.schools:
+            if school.id == school_id:
+                return school
+        raise KeyError(school_id)
+
+    def token_envs(self) -> list[str]:
+        return [account.token_env for school in self.schools for account in school.accounts]
+
+    def missing_env(self, environ: Mapping[str, str] = os.environ) -> list[str]:
+        """Environment variables the config names that are not set."""
+        names = self.token_envs()
+        if self.email.enabled and self.email.password_env:
+            names.append(self.email.password_env)
+        return sorted({name for name in names if not environ.get(name)})
+
+    def secret_values(self, environ: Mapping[str, str] = os.environ) -> list[str]:
+        """Every secret the config points at, for the log redactor."""
+        names = [*self.token_envs(), self.email.password_env, self.dashboard.secret_key_env]
+        names += [self.platforms.facebook.app_secret_env, self.platforms.instagram.app_secret_env]
+        names += [school.webhook_url_env for school in self.schools]
+        return [environ[name] for name in names if name and environ.get(name)]
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        if loc and str(loc[-1]).lower() in _SECRET_KEYS:
+            return (
+                "secrets are never written in the config file: put it in an environment "
+                "variable and give that variable's name (e.g. token_env = \"OAKFIELD_FB_TOKEN\")"
+            )
+        return "is not a known key"
+    if kind == "missing":
+        return "is required but missing"
+    if kind in ("enum", "literal_error"):
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = ", ".join(part.strip(" '") for part in re.split(r",| or ", expected) if part.strip())
+        return f"{error['input']!r} is not one of {choices}"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def parse_config(data: Mapping[str, Any], source: str = "config") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = _path(tuple(part for part in error["loc"] if part != "__root__"))
+            problems.append(f"{where}: {_describe(error)}" if where else _describe(error))
+        raise ConfigError(source, problems) from None
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    return parse_config(data, source=path.name)

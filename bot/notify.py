@@ -1,0 +1,139 @@
+"""Outgoing notifications: email through SMTP (and/or a maildir of .eml files), and webhooks.
+
+Errors::
+
+    NotifyError            the message could not be delivered; worth retrying later
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import aiohttp
+import aiosmtplib
+
+from bot.config import EmailConfig
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class NotifyError(Exception):
+    """A notification could not be delivered."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str = "application"
+    subtype: str = "octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class InlineImage:
+    """An image shown in the HTML body as ``<img src="cid:{cid}">``: no external fetch."""
+
+    cid: str
+    content: bytes
+    subtype: str = "png"
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    to: Sequence[str]
+    subject: str
+    text: str
+    html: str | None = None
+    attachments: Sequence[Attachment] = field(default_factory=tuple)
+    images: Sequence[InlineImage] = field(default_factory=tuple)
+
+
+def build_message(email: Email, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(email.to)
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "hallmonitor")
+    message.set_content(email.text)
+    if email.html is not None:
+        message.add_alternative(email.html, subtype="html")
+        html_part = message.get_payload()[-1]  # type: ignore[index]
+        for image in email.images:
+            html_part.add_related(
+                image.content, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>"
+            )
+    for attachment in email.attachments:
+        message.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+        )
+    return message
+
+
+class Mailer:
+    """Sends through SMTP when enabled, and keeps a copy in ``maildir`` when one is set."""
+
+    def __init__(self, config: EmailConfig, environ: Mapping[str, str] = os.environ) -> None:
+        self._config = config
+        self._password = environ.get(config.password_env) if config.password_env else None
+
+    @property
+    def maildir(self) -> Path | None:
+        return self._config.maildir
+
+    async def send(self, email: Email) -> EmailMessage:
+        if not email.to:
+            raise NotifyError("no recipients")
+        message = build_message(email, self._config.from_address)
+        if self._config.maildir is not None:
+            await asyncio.to_thread(self._save, message)
+        if self._config.enabled:
+            await self._smtp(message)
+        return message
+
+    def _save(self, message: EmailMessage) -> None:
+        assert self._config.maildir is not None
+        self._config.maildir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = self._config.maildir / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+        path.write_bytes(message.as_bytes())
+
+    async def _smtp(self, message: EmailMessage) -> None:
+        config = self._config
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=config.host,
+                port=config.port,
+                username=config.username if self._password else None,
+                password=self._password,
+                use_tls=config.security == "tls",
+                start_tls=config.security == "starttls",
+                timeout=30,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise NotifyError(f"SMTP {config.host}:{config.port}: {type(exc).__name__}") from None
+
+
+async def post_webhook(session: aiohttp.ClientSession, url: str, text: str) -> None:
+    """Post to a Teams or Slack incoming webhook; both accept ``{"text": ...}``."""
+    try:
+        async with session.post(
+            url, json={"text": text}, timeout=aiohttp.ClientTimeout(total=15)
+        ) as response:
+            if response.status >= 300:
+                raise NotifyError(f"webhook answered HTTP {response.status}")
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise NotifyError(f"webhook unreachable: {type(exc).__name__}") from None

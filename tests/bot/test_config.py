@@ -1,0 +1,116 @@
+"""Config loading: every problem named by its key, secrets never inline."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_config, parse_config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def _example() -> dict:
+    return tomllib.loads(EXAMPLE.read_text())
+
+
+def test_example_config_is_valid_and_documents_three_platforms() -> None:
+    config = load_config(EXAMPLE)
+    assert config.trust.timezone == "Europe/London"
+    platforms = {account.platform.value for account in config.schools[0].accounts}
+    assert platforms == {"facebook", "instagram", "x"}
+
+
+def test_wrong_platform_names_the_key_and_the_choices() -> None:
+    data = _example()
+    data["schools"].append(
+        {"id": "birch", "name": "Birch", "accounts": [{"platform": "tiktok", "account_id": "1",
+                                                       "token_env": "BIRCH_TOKEN"}]}
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    assert (
+        "config.toml: schools[1].accounts[0].platform: 'tiktok' is not one of "
+        "facebook, instagram, x" in str(caught.value)
+    )
+
+
+def test_missing_school_name_is_reported() -> None:
+    data = _example()
+    del data["schools"][0]["name"]
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    assert "config.toml: schools[0].name: is required but missing" in str(caught.value)
+
+
+def test_inline_token_is_refused_without_echoing_it() -> None:
+    data = _example()
+    data["schools"][0]["accounts"][0]["token"] = "EAAG-super-secret-value"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    message = str(caught.value)
+    assert "schools[0].accounts[0].token: secrets are never written in the config file" in message
+    assert "EAAG-super-secret-value" not in message
+
+
+def test_token_env_must_be_a_variable_name_not_a_value() -> None:
+    data = _example()
+    data["schools"][0]["accounts"][0]["token_env"] = "EAAGabc123xyz"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert "schools[0].accounts[0].token_env: must be the NAME of an environment variable" in str(
+        caught.value
+    )
+
+
+def test_all_problems_are_reported_together() -> None:
+    data = _example()
+    data["trust"]["timezone"] = "Mars/Olympus"
+    data["dashboard"]["port"] = 99999
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert len(caught.value.problems) == 2
+    assert any(p.startswith("trust.timezone: 'Mars/Olympus' is not a known time zone")
+               for p in caught.value.problems)
+    assert any(p.startswith("dashboard.port:") for p in caught.value.problems)
+
+
+def test_duplicate_school_ids_are_refused() -> None:
+    data = _example()
+    data["schools"].append(dict(data["schools"][0], accounts=[]))
+    with pytest.raises(ConfigError, match="school id 'oakfield' is used twice"):
+        parse_config(data)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[trust\nname = 1")
+    with pytest.raises(ConfigError, match=r"broken.toml: not valid TOML"):
+        load_config(path)
+
+
+def test_check_config_reports_missing_token_variables(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OAKFIELD_X_TOKEN", raising=False)
+    monkeypatch.setenv("OAKFIELD_FACEBOOK_TOKEN", "x" * 20)
+    monkeypatch.setenv("OAKFIELD_INSTAGRAM_TOKEN", "y" * 20)
+    assert main(["check-config", str(EXAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: ")
+    assert "1 schools, 3 accounts" in out
+    assert "token variables not set: OAKFIELD_X_TOKEN" in out
+
+
+def test_check_config_fails_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = EXAMPLE.read_text().replace('platform = "instagram"', 'platform = "tiktok"')
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    assert main(["check-config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "config.toml: schools[0].accounts[1].platform: 'tiktok' is not one of" in err
