@@ -55,6 +55,8 @@ class Email:
     html: str | None = None
     attachments: Sequence[Attachment] = field(default_factory=tuple)
     images: Sequence[InlineImage] = field(default_factory=tuple)
+    message_id: str | None = None
+    """A fixed Message-ID (``<...@...>``) lets a resend be recognised as the same message."""
 
 
 def build_message(email: Email, sender: str) -> EmailMessage:
@@ -63,7 +65,9 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message["To"] = ", ".join(email.to)
     message["Subject"] = email.subject
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "hallmonitor")
+    message["Message-ID"] = email.message_id or make_msgid(
+        domain=sender.rpartition("@")[2] or "hallmonitor"
+    )
     message.set_content(email.text)
     if email.html is not None:
         message.add_alternative(email.html, subtype="html")
@@ -103,12 +107,21 @@ class Mailer:
             await self._smtp(message)
         return message
 
+    def already_sent(self, message_id: str) -> bool:
+        """Whether the maildir holds this message: the only delivery the bot can look back on."""
+        if self._config.maildir is None or not self._config.maildir.exists():
+            return False
+        return any(self._config.maildir.glob(f"*{_file_tag(message_id)}.eml"))
+
     def _save(self, message: EmailMessage) -> None:
         assert self._config.maildir is not None
         self._config.maildir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        path = self._config.maildir / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(message.as_bytes())
+        tag = _file_tag(str(message["Message-ID"])) or uuid.uuid4().hex[:8]
+        final = self._config.maildir / f"{stamp}-{tag}.eml"
+        partial = final.with_suffix(".tmp")
+        partial.write_bytes(message.as_bytes())
+        partial.replace(final)
 
     async def _smtp(self, message: EmailMessage) -> None:
         config = self._config
@@ -125,6 +138,10 @@ class Mailer:
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise NotifyError(f"SMTP {config.host}:{config.port}: {type(exc).__name__}") from None
+
+
+def _file_tag(message_id: str) -> str:
+    return "".join(ch for ch in message_id if ch.isalnum() or ch in "-_")[:120]
 
 
 async def post_webhook(session: aiohttp.ClientSession, url: str, text: str) -> None:

@@ -1,0 +1,115 @@
+"""Alerts: the DSL's safeguarding email, escalations, and account-health notices to admins.
+
+The email carries what the DSL needs to act; a webhook (Teams or Slack) carries only the
+school, platform, label and a dashboard link, never the comment's text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.config import Config
+from bot.notify import Email
+from models import Account, Action, ActionKind, ActionStatus, Comment, QueueItem
+
+
+class AlertError(Exception):
+    """The alert cannot be composed (nobody to send it to, or the comment is gone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    email: Email
+    webhook_url: str | None
+    webhook_text: str | None
+    message_id: str
+
+
+def _done_so_far(session: Session, comment_id: int) -> str:
+    actions = session.exec(
+        select(Action).where(Action.comment_id == comment_id, Action.kind == ActionKind.HIDE)
+    ).all()
+    if any(action.status is ActionStatus.DONE for action in actions):
+        return "The comment has been hidden from public view."
+    if actions:
+        return "Hallmonitor is hiding the comment from public view now."
+    return "The comment has not been hidden."
+
+
+def compose(
+    session: Session, action: Action, config: Config, environ: Mapping[str, str] = os.environ
+) -> Alert:
+    reason = str(action.payload.get("reason", "safeguarding"))
+    message_id = f"<hallmonitor-{action.idempotency_key.replace(':', '-')}@hallmonitor.local>"
+    if reason == "account_health":
+        return _account_health(action, config, message_id)
+    comment = session.get(Comment, action.comment_id) if action.comment_id else None
+    if comment is None or comment.id is None:
+        raise AlertError("the alert's comment is not stored")
+    school = config.school(comment.school_id)
+    if not school.dsl_emails:
+        raise AlertError(f"school {school.id} has no dsl_emails configured")
+    item = session.exec(select(QueueItem).where(QueueItem.comment_id == comment.id)).first()
+    link = f"{config.dashboard.base_url.rstrip('/')}/items/{item.id}" if item else None
+    local = comment.created_at.astimezone(ZoneInfo(config.trust.timezone))
+    label = "Safeguarding concern" if reason == "safeguarding" else "Escalated to the DSL"
+    note = str(action.payload.get("note") or "")
+    lines = [
+        f"{label} on {school.name}'s {comment.platform.title()} account.",
+        "",
+        f"School:   {school.name}",
+        f"Platform: {comment.platform}",
+        f"Posted:   {local:%A %d %B %Y at %H:%M} ({config.trust.timezone})",
+        f"Author:   {comment.author_name} (id {comment.author_id})",
+        f"Link:     {comment.permalink or 'not given by the platform'}",
+        "",
+        "The comment:",
+        comment.text,
+        "",
+        f"What was done: {_done_so_far(session, comment.id)}",
+    ]
+    if note:
+        lines += ["", f"Note from staff: {note}"]
+    if link:
+        lines += ["", f"Open it in Hallmonitor: {link}"]
+    lines += ["", "Do not reply to the comment in public."]
+    email = Email(
+        to=list(school.dsl_emails),
+        subject=f"[Hallmonitor] {label}: {school.name} ({comment.platform})",
+        text="\n".join(lines),
+    )
+    webhook_url = environ.get(school.webhook_url_env) if school.webhook_url_env else None
+    webhook_text = (
+        f"Hallmonitor: {label.lower()} at {school.name} on {comment.platform}. "
+        f"Open the dashboard: {link or config.dashboard.base_url}"
+    )
+    return Alert(email, webhook_url, webhook_text if webhook_url else None, message_id)
+
+
+def _account_health(action: Action, config: Config, message_id: str) -> Alert:
+    if not config.trust.admin_emails:
+        raise AlertError("trust.admin_emails is empty: nobody to tell about the account")
+    account = str(action.payload.get("account", "an account"))
+    problem = str(action.payload.get("problem", "stopped working"))
+    advice = str(action.payload.get("advice", ""))
+    text = (
+        f"Hallmonitor has paused polling {account}: {problem}.\n\n{advice}\n\n"
+        f"Account health: {config.dashboard.base_url.rstrip('/')}/health\n"
+        "The other accounts carry on as normal. You will not be emailed again about this "
+        "account until it has worked again."
+    )
+    email = Email(
+        to=list(config.trust.admin_emails),
+        subject=f"[Hallmonitor] Action needed: {account}",
+        text=text,
+    )
+    return Alert(email, None, None, message_id)
+
+
+def account_label(account: Account) -> str:
+    return f"{account.school_id}'s {account.platform} account {account.name or account.platform_account_id}"

@@ -1,0 +1,313 @@
+"""From a poll's comments to stored rows, verdicts, queue items and outbox actions.
+
+Two steps, each one transaction, so a crash between them loses nothing:
+``store`` keeps the comments with the cursor that covers them; ``process`` classifies every
+stored comment that has no verdict yet and writes what the policy decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from bot import audit
+from bot.classifier import Classifier, Verdict
+from bot.config import Config, SchoolConfig
+from bot.labels import Label
+from bot.outbox import enqueue
+from bot.policy import Decision, decide
+from bot.responses import suggest
+from connectors.records import Capability, FetchResult
+from models import (
+    Account,
+    ActionKind,
+    Classification,
+    Comment,
+    Cursor,
+    QueueItem,
+    session_scope,
+)
+from models.types import utcnow
+
+_LOGGER = logging.getLogger(__name__)
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What processing one comment led to, for logs and tests."""
+
+    comment_id: int
+    label: Label
+    hidden: bool
+    alerted: bool
+    queued: bool
+
+
+def store(engine: Engine, account_id: int, result: FetchResult) -> int:
+    """Keep new comments and move the cursor, together; a re-read comment changes nothing."""
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        assert account is not None and account.id is not None
+        ids = [comment.id for comment in result.comments]
+        known: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            known.update(
+                session.exec(
+                    select(Comment.platform_id).where(
+                        Comment.platform == account.platform,
+                        col(Comment.platform_id).in_(chunk),
+                    )
+                ).all()
+            )
+        added = 0
+        for comment in result.comments:
+            if comment.id in known:
+                continue
+            known.add(comment.id)
+            session.add(
+                Comment(
+                    platform=account.platform,
+                    platform_id=comment.id,
+                    account_id=account.id,
+                    school_id=account.school_id,
+                    post_id=comment.post_id,
+                    post_text=comment.post_text,
+                    parent_id=comment.parent_id,
+                    author_id=comment.author.id,
+                    author_name=comment.author.name,
+                    author_username=comment.author.username,
+                    text=comment.text,
+                    permalink=comment.permalink,
+                    created_at=comment.created_at,
+                    hidden=comment.hidden,
+                )
+            )
+            added += 1
+        cursor = session.get(Cursor, account.id)
+        if cursor is None:
+            session.add(Cursor(account_id=account.id, value=result.cursor))
+        elif result.cursor is not None:
+            cursor.value = result.cursor
+            cursor.updated_at = utcnow()
+        return added
+
+
+def load_cursor(engine: Engine, account_id: int) -> str | None:
+    with Session(engine) as session:
+        cursor = session.get(Cursor, account_id)
+        return cursor.value if cursor else None
+
+
+def _unclassified(session: Session, account_id: int, limit: int) -> Sequence[Comment]:
+    classified = select(Classification.comment_id)
+    return session.exec(
+        select(Comment)
+        .where(Comment.account_id == account_id, col(Comment.id).not_in(classified))
+        .order_by(col(Comment.id))
+        .limit(limit)
+    ).all()
+
+
+def _abusive_recently(session: Session, comment: Comment, window: timedelta, now: datetime) -> int:
+    return session.exec(
+        select(func.count(func.distinct(Comment.id)))
+        .join(Classification, col(Classification.comment_id) == col(Comment.id))
+        .where(
+            Comment.platform == comment.platform,
+            Comment.author_id == comment.author_id,
+            Classification.label == Label.ABUSE.value,
+            Comment.created_at >= now - window,
+        )
+    ).one()
+
+
+class Pipeline:
+    """Classifies stored comments and writes the policy's decisions."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        classifier: Classifier,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        batch_size: int = 64,
+    ) -> None:
+        self._engine = engine
+        self._config = config
+        self._classifier = classifier
+        self._clock = clock
+        self._batch_size = batch_size
+
+    async def store(self, account_id: int, result: FetchResult) -> int:
+        return await asyncio.to_thread(store, self._engine, account_id, result)
+
+    async def process(
+        self, account_id: int, capabilities: frozenset[Capability]
+    ) -> list[Outcome]:
+        """Classify and act on every stored comment of the account that has no verdict yet."""
+        outcomes: list[Outcome] = []
+        while True:
+            batch = await asyncio.to_thread(self._pending, account_id)
+            if not batch:
+                return outcomes
+            verdicts = await self._classify([text for _, text in batch])
+            outcomes += await asyncio.to_thread(
+                self._apply, account_id, capabilities, batch, verdicts
+            )
+
+    def _pending(self, account_id: int) -> list[tuple[int, str]]:
+        with Session(self._engine) as session:
+            rows = _unclassified(session, account_id, self._batch_size)
+            return [(row.id, row.text) for row in rows if row.id is not None]
+
+    async def _classify(self, texts: list[str]) -> list[Verdict | None]:
+        try:
+            verdicts = await self._classifier.classify(texts)
+        except Exception:  # the classifier is a boundary: its failure must not drop comments
+            _LOGGER.exception("classifier failed on a batch of %d; queued for review", len(texts))
+            return [None] * len(texts)
+        return list(verdicts)
+
+    def _apply(
+        self,
+        account_id: int,
+        capabilities: frozenset[Capability],
+        batch: list[tuple[int, str]],
+        verdicts: list[Verdict | None],
+    ) -> list[Outcome]:
+        outcomes = []
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            account = session.get(Account, account_id)
+            assert account is not None
+            school = self._config.school(account.school_id)
+            for (comment_id, _), verdict in zip(batch, verdicts, strict=True):
+                comment = session.get(Comment, comment_id)
+                assert comment is not None
+                outcomes.append(
+                    self._apply_one(session, account, school, comment, verdict, capabilities, now)
+                )
+        for outcome in outcomes:
+            _LOGGER.info(
+                "comment %s: %s hidden=%s alerted=%s queued=%s",
+                outcome.comment_id,
+                outcome.label.value,
+                outcome.hidden,
+                outcome.alerted,
+                outcome.queued,
+                extra={"account": account_id, "comment": outcome.comment_id},
+            )
+        return outcomes
+
+    def _apply_one(
+        self,
+        session: Session,
+        account: Account,
+        school: SchoolConfig,
+        comment: Comment,
+        verdict: Verdict | None,
+        capabilities: frozenset[Capability],
+        now: datetime,
+    ) -> Outcome:
+        assert comment.id is not None
+        session.add(
+            Classification(
+                comment_id=comment.id,
+                label=(verdict.label if verdict else Label.OTHER).value,
+                scores={label.value: score for label, score in verdict.scores.items()}
+                if verdict
+                else {},
+                reasons=list(verdict.reasons) if verdict else ["the classifier failed"],
+                model=verdict.model if verdict else "none",
+                version=verdict.version if verdict else "",
+            )
+        )
+        session.flush()
+        abusive = 0
+        if verdict is not None and verdict.label is Label.ABUSE:
+            window = timedelta(days=school.policy.block_window_days)
+            abusive = _abusive_recently(session, comment, window, now)
+        thresholds = self._config.classifier.thresholds[verdict.label if verdict else Label.OTHER]
+        decision = decide(verdict, school, thresholds, abusive_recently=abusive)
+        if Capability.BLOCK not in capabilities:
+            decision = _without_block(decision)
+        item = self._queue(session, school, comment, decision, capabilities, now)
+        if decision.hide:
+            enqueue(
+                session,
+                ActionKind.HIDE,
+                key=f"hide:auto:{comment.id}",
+                account_id=account.id,
+                comment_id=comment.id,
+                queue_item_id=item.id if item else None,
+            )
+            audit.record(session, "auto_hide", school_id=school.id, comment_id=comment.id,
+                         queue_item_id=item.id if item else None,
+                         detail=f"{decision.label.value}: hidden automatically")
+        if decision.alert_dsl:
+            enqueue(
+                session,
+                ActionKind.ALERT,
+                key=f"alert:safeguarding:{comment.id}",
+                account_id=account.id,
+                comment_id=comment.id,
+                queue_item_id=item.id if item else None,
+                payload={"reason": "safeguarding"},
+            )
+            audit.record(session, "escalated", school_id=school.id, comment_id=comment.id,
+                         queue_item_id=item.id if item else None,
+                         detail="safeguarding: DSL alerted")
+        return Outcome(comment.id, decision.label, decision.hide, decision.alert_dsl, decision.queue)
+
+    def _queue(
+        self,
+        session: Session,
+        school: SchoolConfig,
+        comment: Comment,
+        decision: Decision,
+        capabilities: frozenset[Capability],
+        now: datetime,
+    ) -> QueueItem | None:
+        if not decision.queue:
+            return None
+        assert comment.id is not None
+        suggestion = (
+            None
+            if decision.needs_review
+            else suggest(
+                decision.label,
+                school,
+                author_name=comment.author_name,
+                can_private=Capability.PRIVATE_REPLY in capabilities,
+            )
+        )
+        item = QueueItem(
+            comment_id=comment.id,
+            school_id=school.id,
+            label=decision.label.value,
+            status=decision.status,
+            priority=decision.priority,
+            needs_review=decision.needs_review,
+            suggested_reply=suggestion.text if suggestion else None,
+            reply_private=suggestion.private if suggestion else False,
+            suggest_block=decision.suggest_block,
+            due_at=now + decision.due_after,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(item)
+        session.flush()
+        return item
+
+
+def _without_block(decision: Decision) -> Decision:
+    return replace(decision, suggest_block=False)

@@ -1,0 +1,71 @@
+"""Suggested responses: Jinja2 templates per label, filled with the school's details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+
+from bot.config import SchoolConfig
+from bot.labels import Label
+
+REPLY_LABELS = frozenset(
+    {
+        Label.SAFEGUARDING,
+        Label.ABSENCE,
+        Label.PERSONAL_DATA,
+        Label.COMPLAINT,
+        Label.QUESTION,
+        Label.POSITIVE,
+    }
+)
+PRIVATE_LABELS = frozenset({Label.SAFEGUARDING, Label.ABSENCE, Label.PERSONAL_DATA})
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    text: str
+    private: bool
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("bot", "templates/replies"),
+        autoescape=select_autoescape(default=False, default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+    )
+
+
+def _template(school: SchoolConfig, label: Label) -> Template:
+    override = school.templates.get(label)
+    if override is not None:
+        return _environment().from_string(override)
+    return _environment().get_template(f"{label.value}.j2")
+
+
+def first_name(author_name: str) -> str:
+    """A greeting name: the first word of a display name, or a neutral fallback."""
+    word = author_name.strip().split(" ")[0] if author_name.strip() else ""
+    return word if word.isalpha() else "there"
+
+
+def suggest(
+    label: Label, school: SchoolConfig, *, author_name: str, can_private: bool
+) -> Suggestion | None:
+    """The reply a champion is offered, or ``None`` where the policy wants no reply."""
+    if label not in REPLY_LABELS:
+        return None
+    private = label in PRIVATE_LABELS and can_private
+    text = _template(school, label).render(
+        first_name=first_name(author_name),
+        school_name=school.name,
+        office_phone=school.office_phone or "the school office",
+        absence_line=school.absence_line or school.office_phone or "the school office",
+        office_email=school.office_email,
+        private=private,
+        can_private=can_private,
+    )
+    return Suggestion(text=" ".join(text.split()), private=private)

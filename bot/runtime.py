@@ -1,0 +1,238 @@
+"""The running bot: wires config, database, classifier, connectors, jobs and dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.classifier import Classifier, load_classifier
+from bot.config import Config
+from bot.logs import redactor
+from bot.notify import Mailer
+from bot.pipeline import Pipeline
+from bot.poller import Poller, PollReport
+from bot.scheduler import JobQueue
+from bot.sync import sync_config
+from bot.web.app import create_app
+from bot.worker import OutboxWorker
+from connectors import Connector, ConnectorError, create_connector
+from connectors.records import Platform
+from models import Account, make_engine, session_scope
+from models.migrate import upgrade
+
+_LOGGER = logging.getLogger(__name__)
+OUTBOX_JOB = "outbox"
+OUTBOX_EVERY = 5.0
+
+
+@dataclass
+class AccountHandle:
+    id: int
+    school_id: str
+    platform: str
+    platform_account_id: str
+    poll_seconds: float
+
+    @property
+    def job_id(self) -> str:
+        return f"poll:{self.platform}:{self.school_id}:{self.platform_account_id}"
+
+
+@dataclass
+class Bot:
+    config: Config
+    engine: Engine
+    http: aiohttp.ClientSession
+    classifier: Classifier
+    mailer: Mailer
+    connectors: dict[int, Connector]
+    accounts: list[AccountHandle]
+    pipeline: Pipeline = field(init=False)
+    worker: OutboxWorker = field(init=False)
+    poller: Poller = field(init=False)
+    jobs: JobQueue = field(init=False)
+    _web: web.AppRunner | None = None
+
+    def __post_init__(self) -> None:
+        self.jobs = JobQueue(self.config.trust.tz)
+        self.pipeline = Pipeline(
+            self.engine, self.config, self.classifier, batch_size=self.config.classifier.batch_size
+        )
+        self.worker = OutboxWorker(
+            self.engine, self.config, self.connectors, self.mailer, http=self.http
+        )
+        self.poller = Poller(self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox)
+
+    @classmethod
+    async def create(cls, config: Config, environ: Mapping[str, str] = os.environ) -> Bot:
+        redactor().add(config.secret_values(environ))
+        engine = make_engine(config.database.url)
+        await asyncio.to_thread(upgrade, engine)
+        accounts = await asyncio.to_thread(_prepare_accounts, engine, config)
+        http = aiohttp.ClientSession()
+        connectors = _connectors(config, accounts, http, environ)
+        classifier = await asyncio.to_thread(load_classifier, config.classifier)
+        return cls(config, engine, http, classifier, Mailer(config.email, environ), connectors,
+                   accounts)
+
+    def wake_outbox(self) -> None:
+        self.jobs.run_soon(OUTBOX_JOB)
+
+    async def poll(self, account: AccountHandle) -> PollReport:
+        report = await self.poller.poll(account.id)
+        if report.retry_after is not None:
+            self.jobs.run_soon(account.job_id, report.retry_after)
+        return report
+
+    async def drain_outbox(self) -> int:
+        return await self.worker.drain()
+
+    async def run_once(self) -> list[PollReport]:
+        """Poll every account once, then work the outbox until nothing is due."""
+        await asyncio.to_thread(self.worker.recover)
+        reports = await asyncio.gather(*(self.poller.poll(a.id) for a in self.accounts))
+        await self.worker.drain()
+        return list(reports)
+
+    async def start(self, *, serve_dashboard: bool = True) -> None:
+        await asyncio.to_thread(self.worker.recover)
+        for account in self.accounts:
+            await self.poller.process_backlog(account.id)
+            self.jobs.every(
+                account.job_id,
+                lambda account=account: self.poll(account),  # type: ignore[misc]
+                seconds=account.poll_seconds,
+                jitter=min(30.0, account.poll_seconds / 10),
+            )
+        self.jobs.every(OUTBOX_JOB, self.worker.drain, seconds=OUTBOX_EVERY)
+        self.jobs.cron("snapshot:followers", self.snapshot_followers, hour=6, minute=30)
+        self.jobs.cron("report:weekly", self.weekly_report, day_of_week="mon", hour=7, minute=0)
+        self.jobs.start()
+        if serve_dashboard:
+            app = create_app(self.config, self.engine, wake_outbox=self.wake_outbox)
+            self._web = web.AppRunner(app, access_log=None)
+            await self._web.setup()
+            site = web.TCPSite(self._web, self.config.dashboard.host, self.config.dashboard.port)
+            await site.start()
+            _LOGGER.info("dashboard on http://%s:%s", self.config.dashboard.host,
+                         self.config.dashboard.port)
+        _LOGGER.info("polling %d accounts", len(self.accounts))
+
+    async def snapshot_followers(self) -> None:
+        from bot.snapshots import store_snapshot
+
+        for account in self.accounts:
+            connector = self.connectors.get(account.id)
+            if connector is None:
+                continue
+            try:
+                snapshot = await connector.follower_snapshot()
+            except ConnectorError as exc:
+                _LOGGER.warning("follower snapshot failed: %s", exc,
+                                extra={"account": account.job_id})
+                continue
+            with session_scope(self.engine) as session:
+                store_snapshot(session, account.id, snapshot)
+
+    async def weekly_report(self) -> None:
+        from bot.reports import send_weekly
+
+        await send_weekly(self.engine, self.config, self.mailer)
+
+    async def stop(self) -> None:
+        """Finish running jobs, leave the rest pending, close connections."""
+        await self.jobs.stop()
+        if self._web is not None:
+            await self._web.cleanup()
+        for connector in self.connectors.values():
+            await connector.close()
+        await self.http.close()
+        self.engine.dispose()
+
+    async def run_until_stopped(self, seconds: float | None = None) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+        _LOGGER.info("stopping: finishing running jobs")
+
+
+def _prepare_accounts(engine: Engine, config: Config) -> list[AccountHandle]:
+    """Sync the config and clear token pauses: a restart is how a new token arrives."""
+    with session_scope(engine) as session:
+        sync_config(session, config)
+    handles = []
+    with session_scope(engine) as session:
+        for school in config.schools:
+            for account_config in school.accounts:
+                account = session.exec(
+                    select(Account).where(
+                        Account.platform == account_config.platform.value,
+                        Account.platform_account_id == account_config.account_id,
+                    )
+                ).one()
+                if account.needs_token or account.last_error:
+                    account.paused_until = None
+                assert account.id is not None
+                handles.append(
+                    AccountHandle(
+                        account.id,
+                        school.id,
+                        account.platform,
+                        account.platform_account_id,
+                        account_config.poll_interval_minutes * 60,
+                    )
+                )
+    return handles
+
+
+def _connectors(
+    config: Config,
+    accounts: list[AccountHandle],
+    http: aiohttp.ClientSession,
+    environ: Mapping[str, str],
+) -> dict[int, Connector]:
+    connectors: dict[int, Connector] = {}
+    by_key = {
+        (a.platform.value, a.account_id): a for school in config.schools for a in school.accounts
+    }
+    platforms = config.platforms
+    for handle in accounts:
+        account_config = by_key[(handle.platform, handle.platform_account_id)]
+        token = environ.get(account_config.token_env)
+        if not token:
+            _LOGGER.warning("%s is not set: this account is not polled", account_config.token_env,
+                            extra={"account": handle.job_id})
+            continue
+        if handle.platform == Platform.X:
+            connectors[handle.id] = create_connector(
+                Platform.X, account_id=handle.platform_account_id, token=token, session=http,
+                base_url=platforms.x.api_url, lookback_days=platforms.x.lookback_days,
+                tier=platforms.x.tier,
+            )
+            continue
+        graph = platforms.facebook if handle.platform == Platform.FACEBOOK else platforms.instagram
+        secret = environ.get(graph.app_secret_env) if graph.app_secret_env else None
+        connectors[handle.id] = create_connector(
+            handle.platform, account_id=handle.platform_account_id, token=token, session=http,
+            base_url=graph.graph_url, app_secret=secret, lookback_days=graph.lookback_days,
+        )
+    return connectors
+
+

@@ -1,0 +1,108 @@
+"""A job queue over APScheduler's ``AsyncIOScheduler``, in the spirit of PTB's JobQueue.
+
+One place configures the scheduler (the trust's time zone); every job runs inside one
+wrapper that routes failures to a single error reporter; ``stop`` waits for running jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+_LOGGER = logging.getLogger(__name__)
+
+JobFunc = Callable[[], Awaitable[Any]]
+ErrorReporter = Callable[[str, BaseException], None]
+
+
+def _log_error(job_id: str, error: BaseException) -> None:
+    _LOGGER.error("job failed: %s", error, exc_info=error, extra={"job": job_id})
+
+
+class JobQueue:
+    def __init__(self, timezone: ZoneInfo, *, on_error: ErrorReporter = _log_error) -> None:
+        self._scheduler = AsyncIOScheduler(
+            timezone=timezone,
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60},
+        )
+        self._on_error = on_error
+        self._running: set[asyncio.Task[Any]] = set()
+        self.timezone = timezone
+
+    async def _run(self, job_id: str, func: JobFunc) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await func()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the job's edge: report once, keep the scheduler alive
+            self._on_error(job_id, exc)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    def every(
+        self,
+        job_id: str,
+        func: JobFunc,
+        *,
+        seconds: float,
+        jitter: float | None = None,
+        first_run: datetime | None = None,
+    ) -> None:
+        """Run ``func`` every ``seconds`` (± ``jitter``); never two runs of it at once."""
+        self._scheduler.add_job(
+            self._run,
+            IntervalTrigger(seconds=seconds, jitter=jitter, timezone=self.timezone),
+            args=(job_id, func),
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            next_run_time=first_run or datetime.now(self.timezone),
+        )
+
+    def cron(self, job_id: str, func: JobFunc, **fields: Any) -> None:
+        """Run ``func`` on a cron schedule in the trust's time zone (e.g. ``day_of_week="mon"``)."""
+        self._scheduler.add_job(
+            self._run,
+            CronTrigger(timezone=self.timezone, **fields),
+            args=(job_id, func),
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+        )
+
+    def run_soon(self, job_id: str, delay: float = 0.0) -> None:
+        """Bring a job's next run forward (or push it back, for a rate limit)."""
+        job = self._scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(self.timezone) + timedelta(seconds=delay))
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self._scheduler.get_jobs())
+
+    def next_run(self, job_id: str) -> datetime | None:
+        job = self._scheduler.get_job(job_id)
+        return job.next_run_time if job is not None else None
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        """Stop taking new runs, let the running ones finish, then shut down."""
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        self._scheduler.shutdown(wait=False)

@@ -1,0 +1,232 @@
+"""The outbox worker: executes hide, reply, block and alert rows, each exactly once.
+
+A row is marked ``in_flight`` (and its attempt counted) in its own transaction before the
+call. After a crash, ``recover`` puts in-flight rows back to pending; a reply whose earlier
+attempt may have reached the platform is looked for there before it is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import aiohttp
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from bot import audit
+from bot.alerts import AlertError, compose
+from bot.config import Config
+from bot.notify import Mailer, NotifyError, post_webhook
+from connectors import Connector, ConnectorError, RetryPolicy
+from connectors.errors import AlreadyDone, RateLimited, TransientError
+from models import Action, ActionKind, ActionStatus, Comment, QueueItem, session_scope
+from models.types import utcnow
+
+_LOGGER = logging.getLogger(__name__)
+_REPLIES = frozenset({ActionKind.REPLY, ActionKind.PRIVATE_REPLY})
+OUTBOX_POLICY = RetryPolicy(max_attempts=8, first_delay=5.0, backoff=2.0, max_delay=1800.0,
+                            max_stated_wait=6 * 3600.0)
+
+
+class _Retry(Exception):
+    """The action failed in a way worth trying again later."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        config: Config,
+        connectors: Mapping[int, Connector],
+        mailer: Mailer,
+        *,
+        http: aiohttp.ClientSession | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        policy: RetryPolicy = OUTBOX_POLICY,
+        batch: int = 20,
+    ) -> None:
+        self._engine = engine
+        self._config = config
+        self._connectors = connectors
+        self._mailer = mailer
+        self._http = http
+        self._clock = clock
+        self._policy = policy
+        self._batch = batch
+        self._lock = asyncio.Lock()
+
+    def recover(self) -> int:
+        """Put rows left in flight by a crash back in the queue; returns how many."""
+        with session_scope(self._engine) as session:
+            result = session.execute(
+                update(Action)
+                .where(col(Action.status) == ActionStatus.IN_FLIGHT)
+                .values(status=ActionStatus.PENDING)
+            )
+            count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            _LOGGER.warning("recovered %d actions left in flight by a previous run", count)
+        return count
+
+    async def drain(self) -> int:
+        """Execute every action that is due now; returns how many were attempted."""
+        async with self._lock:
+            attempted = 0
+            while True:
+                ids = await asyncio.to_thread(self._claim)
+                if not ids:
+                    return attempted
+                for action_id in ids:
+                    await self._run(action_id)
+                    attempted += 1
+
+    def next_due(self) -> datetime | None:
+        with Session(self._engine) as session:
+            return session.exec(
+                select(Action.next_attempt_at)
+                .where(Action.status == ActionStatus.PENDING)
+                .order_by(col(Action.next_attempt_at))
+                .limit(1)
+            ).first()
+
+    def _claim(self) -> list[int]:
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            rows = session.exec(
+                select(Action)
+                .where(Action.status == ActionStatus.PENDING, Action.next_attempt_at <= now)
+                .order_by(col(Action.kind) != ActionKind.ALERT, col(Action.id))
+                .limit(self._batch)
+            ).all()
+            for action in rows:
+                action.status = ActionStatus.IN_FLIGHT
+                action.attempts += 1
+                action.updated_at = now
+            return [action.id for action in rows if action.id is not None]
+
+    async def _run(self, action_id: int) -> None:
+        with Session(self._engine, expire_on_commit=False) as session:
+            action = session.get(Action, action_id)
+            assert action is not None
+            comment = session.get(Comment, action.comment_id) if action.comment_id else None
+        try:
+            result_ref = await self._execute(action, comment)
+        except _Retry as retry:
+            self._finish(action_id, ActionStatus.PENDING, str(retry), delay=retry.delay)
+        except (ConnectorError, NotifyError, AlertError) as exc:
+            self._finish(action_id, ActionStatus.FAILED, _reason(exc))
+        else:
+            self._finish(action_id, ActionStatus.DONE, None, result_ref=result_ref)
+
+    async def _execute(self, action: Action, comment: Comment | None) -> str | None:
+        if action.kind is ActionKind.ALERT:
+            return await self._alert(action)
+        connector = self._connectors.get(action.account_id or -1)
+        if connector is None:
+            raise AlertError("the account is no longer configured")
+        try:
+            return await self._platform_call(action, comment, connector)
+        except AlreadyDone:
+            return "already done on the platform"
+        except ConnectorError as exc:
+            delay = self._policy.delay_for(exc, action.attempts)
+            if delay is not None:
+                raise _Retry(_reason(exc), delay) from exc
+            if isinstance(exc, RateLimited | TransientError):
+                raise ConnectorError(f"gave up after {action.attempts} attempts") from exc
+            raise
+
+    async def _platform_call(
+        self, action: Action, comment: Comment | None, connector: Connector
+    ) -> str | None:
+        kind = action.kind
+        if kind is ActionKind.BLOCK:
+            author = str(action.payload.get("author_id") or (comment.author_id if comment else ""))
+            await connector.block(author)
+            return None
+        if comment is None:
+            raise AlertError("the action's comment is not stored")
+        if kind in (ActionKind.HIDE, ActionKind.UNHIDE):
+            await connector.hide(comment.platform_id, hidden=kind is ActionKind.HIDE)
+            await asyncio.to_thread(self._set_hidden, comment.id, kind is ActionKind.HIDE)
+            return None
+        text = str(action.payload["text"])
+        private = kind is ActionKind.PRIVATE_REPLY
+        if action.attempts > 1:
+            earlier = await connector.find_reply(comment.platform_id, text, private=private)
+            if earlier is not None:
+                _LOGGER.info("reply found on the platform; not sending again",
+                             extra={"action": action.id, "comment": comment.id})
+                return earlier.id
+        return await connector.reply(comment.platform_id, text, private=private)
+
+    async def _alert(self, action: Action) -> str | None:
+        with Session(self._engine) as session:
+            alert = compose(session, action, self._config)
+        if action.attempts > 1 and self._mailer.already_sent(alert.message_id):
+            return "already sent"
+        await self._mailer.send(replace(alert.email, message_id=alert.message_id))
+        if alert.webhook_url and alert.webhook_text and self._http is not None:
+            try:
+                await post_webhook(self._http, alert.webhook_url, alert.webhook_text)
+            except NotifyError as exc:
+                _LOGGER.warning("webhook failed: %s", exc, extra={"action": action.id})
+        return alert.message_id
+
+    def _set_hidden(self, comment_id: int | None, hidden: bool) -> None:
+        with session_scope(self._engine) as session:
+            comment = session.get(Comment, comment_id)
+            if comment is not None:
+                comment.hidden = hidden
+
+    def _finish(
+        self,
+        action_id: int,
+        status: ActionStatus,
+        error: str | None,
+        *,
+        delay: float = 0.0,
+        result_ref: str | None = None,
+    ) -> None:
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            action = session.get(Action, action_id)
+            assert action is not None
+            action.status = status
+            action.last_error = error
+            action.updated_at = now
+            if status is ActionStatus.PENDING:
+                action.next_attempt_at = now + timedelta(seconds=delay)
+            if status is ActionStatus.DONE:
+                action.done_at = now
+                action.result_ref = result_ref
+            if status is ActionStatus.FAILED or status is ActionStatus.DONE:
+                _record(session, action)
+        log = _LOGGER.warning if status is ActionStatus.FAILED else _LOGGER.info
+        log("%s %s: %s", action.kind.value, status.value, error or "ok",
+            extra={"action": action_id, "comment": action.comment_id})
+
+
+def _record(session: Session, action: Action) -> None:
+    item = session.get(QueueItem, action.queue_item_id) if action.queue_item_id else None
+    outcome = "done" if action.status is ActionStatus.DONE else f"failed: {action.last_error}"
+    audit.record(
+        session,
+        f"{action.kind.value}_{'done' if action.status is ActionStatus.DONE else 'failed'}",
+        school_id=item.school_id if item else None,
+        queue_item_id=action.queue_item_id,
+        comment_id=action.comment_id,
+        detail=outcome,
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
