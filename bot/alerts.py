@@ -112,4 +112,5 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
 
 
 def account_label(account: Account) -> str:
-    return f"{account.school_id}'s {account.platform} account {account.name or account.platform_account_id}"
+    name = account.name or account.platform_account_id
+    return f"{account.school_id}'s {account.platform} account {name}"

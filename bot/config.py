@@ -154,7 +154,9 @@ class SchoolConfig(_Section):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not _SCHOOL_ID.match(value):
-            raise ValueError(f"{value!r} must be lower-case letters, digits and '-' (e.g. oakfield)")
+            raise ValueError(
+                f"{value!r} must be lower-case letters, digits and '-' (e.g. oakfield)"
+            )
         return value
 
 
@@ -231,14 +233,16 @@ def _describe(error: Mapping[str, Any]) -> str:
         if loc and str(loc[-1]).lower() in _SECRET_KEYS:
             return (
                 "secrets are never written in the config file: put it in an environment "
-                "variable and give that variable's name (e.g. token_env = \"OAKFIELD_FB_TOKEN\")"
+                'variable and give that variable\'s name (e.g. token_env = "OAKFIELD_FB_TOKEN")'
             )
         return "is not a known key"
     if kind == "missing":
         return "is required but missing"
     if kind in ("enum", "literal_error"):
         expected = error.get("ctx", {}).get("expected", "")
-        choices = ", ".join(part.strip(" '") for part in re.split(r",| or ", expected) if part.strip())
+        choices = ", ".join(
+            part.strip(" '") for part in re.split(r",| or ", expected) if part.strip()
+        )
         return f"{error['input']!r} is not one of {choices}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")

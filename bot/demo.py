@@ -22,7 +22,7 @@ from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "hallmonitor-demo"
+DEMO_PASSWORD = "hallmonitor-demo"  # noqa: S105 (printed on start: demo only)
 SCHOOLS = (
     ("oakfield", "Oakfield Primary School", "01632 960101", 1),
     ("birchwood", "Birchwood Academy", "01632 960201", 2),
@@ -33,7 +33,7 @@ PLATFORM_IDS = {
     "instagram": "1784140000000000{n}",
     "x": "150000000000000000{n}",
 }
-USERS = (
+USERS: tuple[tuple[str, Role, list[str]], ...] = (
     ("admin@riverside.example", Role.TRUST_ADMIN, []),
     ("champion@oakfield.example", Role.CHAMPION, ["oakfield"]),
     ("dsl@oakfield.example", Role.DSL, ["oakfield"]),
@@ -165,7 +165,7 @@ def _seed_history(engine: object, config: Config, seed: int) -> None:
     except ImportError:
         return
     with session_scope(engine) as session:  # type: ignore[arg-type]
-        seed_history(session, config, utcnow(), random.Random(seed))
+        seed_history(session, config, utcnow(), random.Random(seed))  # noqa: S311
 
 
 def banner(options: DemoOptions) -> str:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import cast
 
 import aiohttp
 import aiosmtplib
@@ -71,7 +72,7 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message.set_content(email.text)
     if email.html is not None:
         message.add_alternative(email.html, subtype="html")
-        html_part = message.get_payload()[-1]  # type: ignore[index]
+        html_part = cast(EmailMessage, message.get_payload()[-1])  # type: ignore[index]
         for image in email.images:
             html_part.add_related(
                 image.content, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>"

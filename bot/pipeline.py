@@ -54,7 +54,8 @@ def store(engine: Engine, account_id: int, result: FetchResult) -> int:
     """Keep new comments and move the cursor, together; a re-read comment changes nothing."""
     with session_scope(engine) as session:
         account = session.get(Account, account_id)
-        assert account is not None and account.id is not None
+        assert account is not None
+        assert account.id is not None
         ids = [comment.id for comment in result.comments]
         known: set[str] = set()
         for start in range(0, len(ids), _CHUNK):
@@ -150,9 +151,7 @@ class Pipeline:
     async def store(self, account_id: int, result: FetchResult) -> int:
         return await asyncio.to_thread(store, self._engine, account_id, result)
 
-    async def process(
-        self, account_id: int, capabilities: frozenset[Capability]
-    ) -> list[Outcome]:
+    async def process(self, account_id: int, capabilities: frozenset[Capability]) -> list[Outcome]:
         """Classify and act on every stored comment of the account that has no verdict yet."""
         outcomes: list[Outcome] = []
         while True:
@@ -250,9 +249,14 @@ class Pipeline:
                 comment_id=comment.id,
                 queue_item_id=item.id if item else None,
             )
-            audit.record(session, "auto_hide", school_id=school.id, comment_id=comment.id,
-                         queue_item_id=item.id if item else None,
-                         detail=f"{decision.label.value}: hidden automatically")
+            audit.record(
+                session,
+                "auto_hide",
+                school_id=school.id,
+                comment_id=comment.id,
+                queue_item_id=item.id if item else None,
+                detail=f"{decision.label.value}: hidden automatically",
+            )
         if decision.alert_dsl:
             enqueue(
                 session,
@@ -263,10 +267,17 @@ class Pipeline:
                 queue_item_id=item.id if item else None,
                 payload={"reason": "safeguarding"},
             )
-            audit.record(session, "escalated", school_id=school.id, comment_id=comment.id,
-                         queue_item_id=item.id if item else None,
-                         detail="safeguarding: DSL alerted")
-        return Outcome(comment.id, decision.label, decision.hide, decision.alert_dsl, decision.queue)
+            audit.record(
+                session,
+                "escalated",
+                school_id=school.id,
+                comment_id=comment.id,
+                queue_item_id=item.id if item else None,
+                detail="safeguarding: DSL alerted",
+            )
+        return Outcome(
+            comment.id, decision.label, decision.hide, decision.alert_dsl, decision.queue
+        )
 
     def _queue(
         self,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.classifier import Classifier, load_classifier
 from bot.config import Config
@@ -70,7 +70,9 @@ class Bot:
         self.worker = OutboxWorker(
             self.engine, self.config, self.connectors, self.mailer, http=self.http
         )
-        self.poller = Poller(self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox)
+        self.poller = Poller(
+            self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox
+        )
 
     @classmethod
     async def create(cls, config: Config, environ: Mapping[str, str] = os.environ) -> Bot:
@@ -81,8 +83,9 @@ class Bot:
         http = aiohttp.ClientSession()
         connectors = _connectors(config, accounts, http, environ)
         classifier = await asyncio.to_thread(load_classifier, config.classifier)
-        return cls(config, engine, http, classifier, Mailer(config.email, environ), connectors,
-                   accounts)
+        return cls(
+            config, engine, http, classifier, Mailer(config.email, environ), connectors, accounts
+        )
 
     def wake_outbox(self) -> None:
         self.jobs.run_soon(OUTBOX_JOB)
@@ -123,8 +126,9 @@ class Bot:
             await self._web.setup()
             site = web.TCPSite(self._web, self.config.dashboard.host, self.config.dashboard.port)
             await site.start()
-            _LOGGER.info("dashboard on http://%s:%s", self.config.dashboard.host,
-                         self.config.dashboard.port)
+            _LOGGER.info(
+                "dashboard on http://%s:%s", self.config.dashboard.host, self.config.dashboard.port
+            )
         _LOGGER.info("polling %d accounts", len(self.accounts))
 
     async def snapshot_followers(self) -> None:
@@ -137,8 +141,9 @@ class Bot:
             try:
                 snapshot = await connector.follower_snapshot()
             except ConnectorError as exc:
-                _LOGGER.warning("follower snapshot failed: %s", exc,
-                                extra={"account": account.job_id})
+                _LOGGER.warning(
+                    "follower snapshot failed: %s", exc, extra={"account": account.job_id}
+                )
                 continue
             with session_scope(self.engine) as session:
                 store_snapshot(session, account.id, snapshot)
@@ -217,22 +222,32 @@ def _connectors(
         account_config = by_key[(handle.platform, handle.platform_account_id)]
         token = environ.get(account_config.token_env)
         if not token:
-            _LOGGER.warning("%s is not set: this account is not polled", account_config.token_env,
-                            extra={"account": handle.job_id})
+            _LOGGER.warning(
+                "%s is not set: this account is not polled",
+                account_config.token_env,
+                extra={"account": handle.job_id},
+            )
             continue
         if handle.platform == Platform.X:
             connectors[handle.id] = create_connector(
-                Platform.X, account_id=handle.platform_account_id, token=token, session=http,
-                base_url=platforms.x.api_url, lookback_days=platforms.x.lookback_days,
+                Platform.X,
+                account_id=handle.platform_account_id,
+                token=token,
+                session=http,
+                base_url=platforms.x.api_url,
+                lookback_days=platforms.x.lookback_days,
                 tier=platforms.x.tier,
             )
             continue
         graph = platforms.facebook if handle.platform == Platform.FACEBOOK else platforms.instagram
         secret = environ.get(graph.app_secret_env) if graph.app_secret_env else None
         connectors[handle.id] = create_connector(
-            handle.platform, account_id=handle.platform_account_id, token=token, session=http,
-            base_url=graph.graph_url, app_secret=secret, lookback_days=graph.lookback_days,
+            handle.platform,
+            account_id=handle.platform_account_id,
+            token=token,
+            session=http,
+            base_url=graph.graph_url,
+            app_secret=secret,
+            lookback_days=graph.lookback_days,
         )
     return connectors
-
-

@@ -28,8 +28,9 @@ from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
 _REPLIES = frozenset({ActionKind.REPLY, ActionKind.PRIVATE_REPLY})
-OUTBOX_POLICY = RetryPolicy(max_attempts=8, first_delay=5.0, backoff=2.0, max_delay=1800.0,
-                            max_stated_wait=6 * 3600.0)
+OUTBOX_POLICY = RetryPolicy(
+    max_attempts=8, first_delay=5.0, backoff=2.0, max_delay=1800.0, max_stated_wait=6 * 3600.0
+)
 
 
 class _Retry(Exception):
@@ -163,8 +164,10 @@ class OutboxWorker:
         if action.attempts > 1:
             earlier = await connector.find_reply(comment.platform_id, text, private=private)
             if earlier is not None:
-                _LOGGER.info("reply found on the platform; not sending again",
-                             extra={"action": action.id, "comment": comment.id})
+                _LOGGER.info(
+                    "reply found on the platform; not sending again",
+                    extra={"action": action.id, "comment": comment.id},
+                )
                 return earlier.id
         return await connector.reply(comment.platform_id, text, private=private)
 
@@ -211,8 +214,13 @@ class OutboxWorker:
             if status is ActionStatus.FAILED or status is ActionStatus.DONE:
                 _record(session, action)
         log = _LOGGER.warning if status is ActionStatus.FAILED else _LOGGER.info
-        log("%s %s: %s", action.kind.value, status.value, error or "ok",
-            extra={"action": action_id, "comment": action.comment_id})
+        log(
+            "%s %s: %s",
+            action.kind.value,
+            status.value,
+            error or "ok",
+            extra={"action": action_id, "comment": action.comment_id},
+        )
 
 
 def _record(session: Session, action: Action) -> None:

@@ -1,4 +1,4 @@
-"""Schema migrations with Alembic, run from code so `hallmonitor db upgrade` needs no alembic.ini."""
+"""Alembic migrations, run from code so `hallmonitor db upgrade` needs no alembic.ini."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ def check_config(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     accounts = sum(len(school.accounts) for school in config.schools)
-    print(f"ok: {path}: trust {config.trust.name!r}, {len(config.schools)} schools, {accounts} accounts")
+    schools = len(config.schools)
+    print(f"ok: {path}: trust {config.trust.name!r}, {schools} schools, {accounts} accounts")
     for school in config.schools:
         platforms = ", ".join(f"{a.platform.value}:{a.account_id}" for a in school.accounts)
         print(f"  {school.id}: {school.name} ({platforms or 'no accounts'})")

@@ -27,8 +27,11 @@ def test_example_config_is_valid_and_documents_three_platforms() -> None:
 def test_wrong_platform_names_the_key_and_the_choices() -> None:
     data = _example()
     data["schools"].append(
-        {"id": "birch", "name": "Birch", "accounts": [{"platform": "tiktok", "account_id": "1",
-                                                       "token_env": "BIRCH_TOKEN"}]}
+        {
+            "id": "birch",
+            "name": "Birch",
+            "accounts": [{"platform": "tiktok", "account_id": "1", "token_env": "BIRCH_TOKEN"}],
+        }
     )
     with pytest.raises(ConfigError) as caught:
         parse_config(data, source="config.toml")
@@ -73,8 +76,10 @@ def test_all_problems_are_reported_together() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(data)
     assert len(caught.value.problems) == 2
-    assert any(p.startswith("trust.timezone: 'Mars/Olympus' is not a known time zone")
-               for p in caught.value.problems)
+    assert any(
+        p.startswith("trust.timezone: 'Mars/Olympus' is not a known time zone")
+        for p in caught.value.problems
+    )
     assert any(p.startswith("dashboard.port:") for p in caught.value.problems)
 
 

@@ -13,8 +13,11 @@ def test_a_registered_secret_is_redacted_from_message_args_and_tracebacks() -> N
     configure_logging("INFO", stream)
     redactor().add(["EAAG-secret-token-123"])
     log = logging.getLogger("test.logs")
-    log.warning("calling %s", "https://graph.example/me?access_token=EAAG-secret-token-123",
-                extra={"account": "facebook:1"})
+    log.warning(
+        "calling %s",
+        "https://graph.example/me?access_token=EAAG-secret-token-123",
+        extra={"account": "facebook:1"},
+    )
     try:
         raise RuntimeError("bad token EAAG-secret-token-123")
     except RuntimeError:

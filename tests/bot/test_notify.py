@@ -19,7 +19,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
 
@@ -43,7 +43,9 @@ async def test_email_with_attachment_arrives_at_a_real_smtp_server(
 ) -> None:
     inbox, port = smtp
     monkeypatch.setenv("SMTP_PW", "not-used-without-auth")
-    mailer = Mailer(EmailConfig(enabled=True, host="127.0.0.1", port=port, from_address="hm@t.example"))
+    mailer = Mailer(
+        EmailConfig(enabled=True, host="127.0.0.1", port=port, from_address="hm@t.example")
+    )
     await mailer.send(
         Email(
             to=["dsl@oakfield.example"],
@@ -67,7 +69,9 @@ async def test_unreachable_smtp_raises_a_notify_error_without_the_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SMTP_PW", "hunter2-very-secret")
-    config = EmailConfig(enabled=True, host="127.0.0.1", port=1, username="u", password_env="SMTP_PW")
+    config = EmailConfig(
+        enabled=True, host="127.0.0.1", port=1, username="u", password_env="SMTP_PW"
+    )
     with pytest.raises(NotifyError) as caught:
         await Mailer(config).send(Email(to=["a@b.example"], subject="s", text="t"))
     assert "hunter2" not in str(caught.value)
@@ -79,4 +83,4 @@ async def test_maildir_copy_is_found_by_message_id(tmp_path: Path) -> None:
     assert not mailer.already_sent(message_id)
     await mailer.send(Email(to=["a@b.example"], subject="s", text="t", message_id=message_id))
     assert mailer.already_sent(message_id)
-    assert len(list(tmp_path.glob("*.eml"))) == 1
+    assert len(list(tmp_path.glob("*.eml"))) == 1  # noqa: ASYNC240

@@ -15,7 +15,7 @@ SCHOOL = SchoolConfig(id="oakfield", name="Oakfield Primary School", office_phon
 
 
 def _verdict(label: Label, score: float) -> Verdict:
-    scores = {other: 0.0 for other in Label}
+    scores = dict.fromkeys(Label, 0.0)
     scores[label] = score
     return Verdict(label=label, scores=scores, reasons=("test",), model="t", version="1")
 
@@ -46,7 +46,9 @@ def test_each_label_gets_what_the_policy_wants(
 
 
 def test_safeguarding_is_escalated_not_open() -> None:
-    decision = decide(_verdict(Label.SAFEGUARDING, 0.9), SCHOOL, DEFAULT_THRESHOLDS[Label.SAFEGUARDING])
+    decision = decide(
+        _verdict(Label.SAFEGUARDING, 0.9), SCHOOL, DEFAULT_THRESHOLDS[Label.SAFEGUARDING]
+    )
     assert decision.status is QueueStatus.ESCALATED
 
 
@@ -66,4 +68,6 @@ def test_third_abusive_comment_in_the_window_suggests_a_block() -> None:
 
 def test_a_failed_classification_is_queued_for_review_and_not_hidden() -> None:
     decision = decide(None, SCHOOL, DEFAULT_THRESHOLDS[Label.OTHER])
-    assert decision.needs_review and decision.queue and not decision.hide
+    assert decision.needs_review
+    assert decision.queue
+    assert not decision.hide

@@ -19,14 +19,16 @@ SCHOOL = SchoolConfig(
 
 def test_absence_reply_is_private_and_points_to_the_absence_line() -> None:
     suggestion = suggest(Label.ABSENCE, SCHOOL, author_name="Sarah Jones", can_private=True)
-    assert suggestion is not None and suggestion.private
+    assert suggestion is not None
+    assert suggestion.private
     assert suggestion.text.startswith("Hello Sarah,")
     assert "01632 960002" in suggestion.text
 
 
 def test_without_private_replies_safeguarding_says_to_call_the_office() -> None:
     suggestion = suggest(Label.SAFEGUARDING, SCHOOL, author_name="Sam", can_private=False)
-    assert suggestion is not None and not suggestion.private
+    assert suggestion is not None
+    assert not suggestion.private
     assert "call Oakfield Primary School on 01632 960001" in suggestion.text
     assert "Designated Safeguarding Lead" in suggestion.text
 
@@ -38,7 +40,9 @@ def test_no_reply_is_suggested_where_the_policy_wants_none(label: Label) -> None
 
 def test_a_school_can_override_a_template() -> None:
     school = SCHOOL.model_copy(
-        update={"templates": {Label.POSITIVE: "Thank you, {{ first_name }}, from {{ school_name }}."}}
+        update={
+            "templates": {Label.POSITIVE: "Thank you, {{ first_name }}, from {{ school_name }}."}
+        }
     )
     suggestion = suggest(Label.POSITIVE, school, author_name="Priya Shah", can_private=False)
     assert suggestion is not None

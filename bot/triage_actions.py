@@ -1,0 +1,311 @@
+"""What a person does to a queue item: every platform call goes through the outbox, every
+step into the audit log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import audit, outbox
+from bot.access import Viewer, can_see_text
+from bot.labels import Label
+from bot.policy import DUE_AFTER
+from bot.triage_item import claim, load_visible, platform_capabilities
+from connectors.records import Capability
+from models import ActionKind, Classification, Comment, QueueItem, QueueStatus, User
+
+ITEM_ACTIONS = (
+    "reply",
+    "private_reply",
+    "hide",
+    "unhide",
+    "block",
+    "relabel",
+    "escalate",
+    "dismiss",
+    "handled",
+    "reopen",
+    "claim",
+)
+BULK_ACTIONS = ("handled", "dismiss")
+MAX_REPLY = 8000
+X_REPLY = 280
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_ACTIVE = (QueueStatus.OPEN, QueueStatus.ESCALATED)
+_CAPABILITY = {
+    "reply": Capability.REPLY,
+    "private_reply": Capability.PRIVATE_REPLY,
+    "hide": Capability.HIDE,
+    "unhide": Capability.HIDE,
+    "block": Capability.BLOCK,
+}
+
+
+class ActionRefused(Exception):
+    """The action cannot be done as asked; the message is safe to show."""
+
+
+class ActionForbidden(ActionRefused):
+    """The viewer may see the item exists but not act on it (safeguarding, for a champion)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    action: str
+    nonce: str
+    text: str = ""
+    label: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    message: str
+    action_ids: list[int] = field(default_factory=list)
+
+
+def _user(session: Session, viewer: Viewer) -> User:
+    user = session.get(User, viewer.id)
+    if user is None:
+        raise ActionForbidden("your account no longer exists")
+    return user
+
+
+def _set_status(item: QueueItem, status: QueueStatus, now: datetime) -> None:
+    item.status = status
+    if status not in _ACTIVE:
+        item.claimed_at = None
+
+
+def _enqueue(
+    session: Session,
+    kind: ActionKind,
+    key: str,
+    item: QueueItem,
+    comment: Comment,
+    user: User,
+    payload: dict[str, str],
+) -> int:
+    action = outbox.enqueue(
+        session,
+        kind,
+        key=key,
+        account_id=comment.account_id,
+        comment_id=comment.id,
+        queue_item_id=item.id,
+        payload=payload,
+        user=user,
+    )
+    assert action.id is not None
+    return action.id
+
+
+def _reply_text(text: str, platform: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ActionRefused("the reply is empty")
+    limit = X_REPLY if platform == "x" else MAX_REPLY
+    if len(text) > limit:
+        raise ActionRefused(f"the reply is {len(text)} characters; {platform} allows {limit}")
+    return text
+
+
+def perform(
+    session: Session,
+    viewer: Viewer,
+    item_id: int,
+    request: ActionRequest,
+    *,
+    now: datetime,
+    x_tier: str = "basic",
+) -> ActionOutcome | None:
+    """Do ``request`` to the item; ``None`` if the item is not this viewer's (a 404)."""
+    found = load_visible(session, viewer, item_id)
+    if found is None:
+        return None
+    item, comment = found
+    if not can_see_text(viewer, item.school_id, item.label):
+        raise ActionForbidden("only the school's DSL or a trust admin can act on this item")
+    if request.action not in ITEM_ACTIONS:
+        raise ActionRefused("unknown action")
+    if not _NONCE.match(request.nonce):
+        raise ActionRefused("the form has expired: reload the page and try again")
+    needed = _CAPABILITY.get(request.action)
+    if needed and needed not in platform_capabilities(comment.platform, x_tier):
+        raise ActionRefused(f"{comment.platform} does not allow this ({needed.value})")
+    user = _user(session, viewer)
+    nonce, cid = request.nonce, comment.id
+    ids: list[int] = []
+    detail = ""
+    match request.action:
+        case "reply" | "private_reply":
+            text = _reply_text(request.text, comment.platform)
+            private = request.action == "private_reply"
+            kind = ActionKind.PRIVATE_REPLY if private else ActionKind.REPLY
+            ids.append(
+                _enqueue(
+                    session,
+                    kind,
+                    f"{kind.value}:{cid}:{nonce}",
+                    item,
+                    comment,
+                    user,
+                    {"text": text},
+                )
+            )
+            if item.status in _ACTIVE:
+                _set_status(item, QueueStatus.HANDLED, now)
+            message = ("Private" if private else "Public") + " reply queued; item marked handled."
+            detail = f"action #{ids[0]}"
+        case "hide" | "unhide":
+            kind = ActionKind.HIDE if request.action == "hide" else ActionKind.UNHIDE
+            ids.append(
+                _enqueue(session, kind, f"{kind.value}:{cid}:{nonce}", item, comment, user, {})
+            )
+            message = f"{request.action.capitalize()} queued."
+            detail = f"action #{ids[0]}"
+        case "block":
+            ids.append(
+                _enqueue(
+                    session,
+                    ActionKind.BLOCK,
+                    f"block:{cid}:{nonce}",
+                    item,
+                    comment,
+                    user,
+                    {"author_id": comment.author_id},
+                )
+            )
+            message = "Block of the author queued."
+            detail = f"action #{ids[0]}"
+        case "relabel":
+            message, detail, alert = _relabel(session, item, comment, user, request.label, now)
+            if alert:
+                ids.append(
+                    _enqueue(
+                        session,
+                        ActionKind.ALERT,
+                        f"alert:{cid}:{nonce}",
+                        item,
+                        comment,
+                        user,
+                        {"reason": "safeguarding", "note": request.note},
+                    )
+                )
+        case "escalate":
+            _set_status(item, QueueStatus.ESCALATED, now)
+            note = request.note.strip()[:2000]
+            ids.append(
+                _enqueue(
+                    session,
+                    ActionKind.ALERT,
+                    f"alert:{cid}:{nonce}",
+                    item,
+                    comment,
+                    user,
+                    {"reason": "escalated", "note": note},
+                )
+            )
+            message = "Escalated: the school's DSL is being emailed."
+            detail = f"action #{ids[0]}"
+        case "dismiss" | "handled" | "reopen":
+            status = {
+                "dismiss": QueueStatus.DISMISSED,
+                "handled": QueueStatus.HANDLED,
+                "reopen": QueueStatus.OPEN,
+            }[request.action]
+            _set_status(item, status, now)
+            message = f"Item {status.value}."
+        case _:  # claim
+            claim(session, viewer, item, now=now, force=True)
+            message = "You have this item now."
+    if request.action != "claim" and item.first_human_action_at is None:
+        item.first_human_action_at = now
+    item.updated_at = now
+    audit.record(
+        session,
+        request.action,
+        user=user,
+        school_id=item.school_id,
+        queue_item_id=item.id,
+        comment_id=cid,
+        detail=detail,
+    )
+    return ActionOutcome(message=message, action_ids=ids)
+
+
+def _relabel(
+    session: Session, item: QueueItem, comment: Comment, user: User, label: str, now: datetime
+) -> tuple[str, str, bool]:
+    """Keep the person's label for retraining; the item follows it. True: alert the DSL."""
+    try:
+        new = Label(label)
+    except ValueError:
+        raise ActionRefused("choose one of the nine labels") from None
+    old = item.label
+    assert comment.id is not None
+    session.add(
+        Classification(
+            comment_id=comment.id,
+            label=new.value,
+            model="human",
+            reasons=[f"relabelled by {user.email}"],
+            relabelled_by=user.id,
+            created_at=now,
+        )
+    )
+    item.label = new.value
+    item.priority = new.precedence
+    item.due_at = item.created_at + DUE_AFTER[new]
+    alert = False
+    if new is Label.SAFEGUARDING and old != new.value:
+        _set_status(item, QueueStatus.ESCALATED, now)
+        alert = True
+    elif old == Label.SAFEGUARDING.value and item.status == QueueStatus.ESCALATED:
+        _set_status(item, QueueStatus.OPEN, now)
+    message = f"Relabelled {old} → {new.value}; kept for retraining."
+    if alert:
+        message += " Escalated to the DSL."
+    return message, f"{old} -> {new.value}", alert
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    changed: int
+    skipped: int
+
+
+def bulk(
+    session: Session, viewer: Viewer, item_ids: Iterable[int], action: str, *, now: datetime
+) -> BulkOutcome:
+    """Mark many items handled or dismissed; items not this viewer's to act on are skipped."""
+    if action not in BULK_ACTIONS:
+        raise ActionRefused("choose handled or dismiss")
+    status = QueueStatus.HANDLED if action == "handled" else QueueStatus.DISMISSED
+    user = _user(session, viewer)
+    changed = skipped = 0
+    for item_id in sorted(set(item_ids))[:500]:
+        found = load_visible(session, viewer, item_id)
+        if found is None or not can_see_text(viewer, found[0].school_id, found[0].label):
+            skipped += 1
+            continue
+        item = found[0]
+        _set_status(item, status, now)
+        item.updated_at = now
+        if item.first_human_action_at is None:
+            item.first_human_action_at = now
+        audit.record(
+            session,
+            action,
+            user=user,
+            school_id=item.school_id,
+            queue_item_id=item.id,
+            comment_id=item.comment_id,
+            detail="bulk",
+        )
+        changed += 1
+    return BulkOutcome(changed=changed, skipped=skipped)
