@@ -1,0 +1,115 @@
+"""Platform connectors: the same plain records and operations for every platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from connectors.base import Connector
+from connectors.errors import (
+    AlreadyDone,
+    AuthError,
+    ConnectorError,
+    NotFound,
+    PermissionMissing,
+    RateLimited,
+    TransientError,
+    Unsupported,
+)
+from connectors.records import (
+    Author,
+    Capability,
+    Comment,
+    FetchResult,
+    Follower,
+    FollowerSnapshot,
+    Platform,
+    Reply,
+)
+from connectors.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "AlreadyDone",
+    "AuthError",
+    "Author",
+    "Capability",
+    "Comment",
+    "Connector",
+    "ConnectorError",
+    "FetchResult",
+    "Follower",
+    "FollowerSnapshot",
+    "NotFound",
+    "PermissionMissing",
+    "Platform",
+    "RateLimited",
+    "Reply",
+    "RetryPolicy",
+    "TransientError",
+    "Unsupported",
+    "call_with_retry",
+    "create_connector",
+]
+
+
+def create_connector(
+    platform: Platform | str,
+    *,
+    account_id: str,
+    token: str,
+    session: aiohttp.ClientSession | None = None,
+    base_url: str | None = None,
+    app_secret: str | None = None,
+    lookback_days: int = 7,
+    **platform_options: Any,
+) -> Connector:
+    """The connector for one account.
+
+    ``base_url`` defaults to the real platform (Graph: https://graph.facebook.com,
+    X: https://api.x.com). Facebook/Instagram options: ``api_version``, ``page_size``,
+    ``timeout``. X options: ``tier`` ("free", "basic", "pro", "enterprise"),
+    ``page_size``, ``max_followers``, ``timeout``; X's ``account_id`` is the numeric
+    user id and ``app_secret`` is not used.
+    """
+    try:
+        kind = Platform(platform)
+    except ValueError:
+        raise ValueError(
+            f"unknown platform {platform!r}; expected one of {[p.value for p in Platform]}"
+        ) from None
+    if kind is Platform.FACEBOOK:
+        from connectors.facebook import FacebookConnector
+
+        return FacebookConnector(
+            account_id=account_id,
+            token=token,
+            session=session,
+            base_url=base_url,
+            app_secret=app_secret,
+            lookback_days=lookback_days,
+            **platform_options,
+        )
+    if kind is Platform.INSTAGRAM:
+        from connectors.instagram import InstagramConnector
+
+        return InstagramConnector(
+            account_id=account_id,
+            token=token,
+            session=session,
+            base_url=base_url,
+            app_secret=app_secret,
+            lookback_days=lookback_days,
+            **platform_options,
+        )
+    from connectors.x import XConnector
+
+    return XConnector(
+        account_id=account_id,
+        token=token,
+        session=session,
+        base_url=base_url,
+        lookback_days=lookback_days,
+        **platform_options,
+    )

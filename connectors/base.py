@@ -68,7 +68,9 @@ class Connector(ABC):
         """Reply in public or privately; returns the platform's id for the reply."""
 
     @abstractmethod
-    async def find_reply(self, comment_id: str, text: str, *, private: bool = False) -> Reply | None:
+    async def find_reply(
+        self, comment_id: str, text: str, *, private: bool = False
+    ) -> Reply | None:
         """Our earlier reply with this text, if the platform shows one: checked before a resend."""
 
     @abstractmethod

@@ -1,0 +1,461 @@
+"""X (API v2) connector through tweepy's AsyncClient; tweepy stays inside this module."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import aiohttp
+import tweepy
+from tweepy.asynchronous import AsyncClient
+
+from connectors.base import Connector
+from connectors.errors import (
+    AuthError,
+    ConnectorError,
+    NotFound,
+    PermissionMissing,
+    RateLimited,
+    TransientError,
+    Unsupported,
+)
+from connectors.records import (
+    Author,
+    Capability,
+    Comment,
+    FetchResult,
+    Follower,
+    FollowerSnapshot,
+    Platform,
+    Reply,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_X_URL = "https://api.x.com"
+_DEFAULT_RETRY_AFTER = 60.0
+_LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+
+#: Capabilities by X API access tier. Reading mentions needs Basic or above.
+TIER_CAPABILITIES: Mapping[str, frozenset[Capability]] = {
+    "free": frozenset({Capability.REPLY}),
+    "basic": frozenset({Capability.HIDE, Capability.REPLY}),
+    "pro": frozenset(
+        {Capability.HIDE, Capability.REPLY, Capability.BLOCK, Capability.FOLLOWER_LIST}
+    ),
+    "enterprise": frozenset(
+        {Capability.HIDE, Capability.REPLY, Capability.BLOCK, Capability.FOLLOWER_LIST}
+    ),
+}
+
+_TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_id"]
+_TWEET_FIELDS += ["referenced_tweets"]
+
+
+class _Client(AsyncClient):  # type: ignore[misc]
+    """AsyncClient on our session and base URL; tweepy hard-codes its host in ``request``.
+
+    Only OAuth 2.0 user tokens (Bearer) are used. Headers are never logged.
+    """
+
+    def __init__(
+        self, *, token: str, base_url: str, session_factory: Callable[[], aiohttp.ClientSession]
+    ) -> None:
+        super().__init__(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
+        self._base_url = base_url.rstrip("/")
+        self._session_factory = session_factory
+        self.timeout = aiohttp.ClientTimeout(total=30.0)
+        self.last_headers: Mapping[str, str] = {}
+        self.last_problem: dict[str, Any] = {}
+
+    async def request(
+        self,
+        method: str,
+        route: str,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        user_auth: bool = False,
+    ) -> aiohttp.ClientResponse:
+        if user_auth:
+            raise ConnectorError("OAuth 1.0a is not used: pass an OAuth 2.0 user token")
+        headers = {"User-Agent": self.user_agent, "Authorization": f"Bearer {self.bearer_token}"}
+        async with self._session_factory().request(
+            method,
+            self._base_url + route,
+            params=params,
+            json=json,
+            headers=headers,
+            timeout=self.timeout,
+        ) as response:
+            await response.read()
+        self.last_headers = response.headers.copy()
+        if 200 <= response.status < 300:
+            return response
+        try:
+            problem = await response.json(content_type=None)
+        except ValueError:
+            problem = None
+        self.last_problem = problem if isinstance(problem, dict) else {}
+        error_type: type[tweepy.HTTPException] = {
+            400: tweepy.BadRequest,
+            401: tweepy.Unauthorized,
+            403: tweepy.Forbidden,
+            404: tweepy.NotFound,
+            429: tweepy.TooManyRequests,
+        }.get(response.status, tweepy.HTTPException)
+        if response.status >= 500:
+            error_type = tweepy.TwitterServerError
+        raise error_type(response, response_json=self.last_problem)
+
+
+class XConnector(Connector):
+    """An X account (``account_id`` is its numeric user id), on an OAuth 2.0 user token.
+
+    Cursor: the ``newest_id`` of the last poll; the next poll asks for mentions
+    ``since_id`` it. The mentions timeline returns @mentions and the replies to the
+    account's posts (replies carry the @handle): an idle poll costs one request.
+    """
+
+    platform: ClassVar[Platform] = Platform.X
+    capabilities: ClassVar[frozenset[Capability]] = TIER_CAPABILITIES["pro"]
+
+    def __init__(
+        self,
+        *,
+        account_id: str,
+        token: str,
+        session: aiohttp.ClientSession | None = None,
+        base_url: str | None = None,
+        lookback_days: int = 7,
+        tier: str = "basic",
+        page_size: int = 100,
+        max_followers: int = 10_000,
+        timeout: float = 30.0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(account_id=account_id, session=session)
+        if tier not in TIER_CAPABILITIES:
+            raise ValueError(
+                f"unknown X tier {tier!r}; expected one of {sorted(TIER_CAPABILITIES)}"
+            )
+        self.tier = tier
+        self.capabilities = TIER_CAPABILITIES[tier]  # type: ignore[misc]
+        self._client = _Client(
+            token=token, base_url=base_url or DEFAULT_X_URL, session_factory=lambda: self.session
+        )
+        self._client.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._token = token
+        self._lookback = timedelta(days=lookback_days)
+        self._page_size = max(5, min(page_size, 100))
+        self._max_followers = max_followers
+        self._wall = wall_clock
+        self._windows: dict[str, float] = {}
+
+    async def _request(self, endpoint: str, call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+        """Run one tweepy call: the one place where X's HTTP becomes our errors."""
+        reset_at = self._windows.get(endpoint, 0.0)
+        if reset_at > self._wall():
+            raise RateLimited(f"X {endpoint} window used up", retry_after=reset_at - self._wall())
+        try:
+            result = await call()
+        except tweepy.TooManyRequests as exc:
+            wait = self._wait_from(self._client.last_headers)
+            raise RateLimited(self._message(endpoint, exc), retry_after=wait) from None
+        except tweepy.Unauthorized as exc:
+            raise AuthError(self._message(endpoint, exc), code=401) from None
+        except tweepy.Forbidden as exc:
+            problem = self._client.last_problem
+            if "client-forbidden" in str(problem.get("type", "")):
+                raise Unsupported(self._message(endpoint, exc), code=403) from None
+            raise PermissionMissing(self._message(endpoint, exc), code=403) from None
+        except tweepy.NotFound as exc:
+            raise NotFound(self._message(endpoint, exc), code=404) from None
+        except tweepy.TwitterServerError as exc:
+            raise TransientError(self._message(endpoint, exc), code=500) from None
+        except tweepy.HTTPException as exc:
+            raise ConnectorError(self._message(endpoint, exc)) from None
+        except TimeoutError as exc:
+            raise TransientError(f"X {endpoint} timed out") from exc
+        except aiohttp.ClientError as exc:
+            raise TransientError(f"X {endpoint} failed: {type(exc).__name__}") from exc
+        except ValueError as exc:
+            raise TransientError(f"X {endpoint} sent unreadable JSON") from exc
+        finally:
+            self._note_window(endpoint, self._client.last_headers)
+        if not isinstance(result, dict):
+            raise TransientError(f"X {endpoint} sent a {type(result).__name__}, not an object")
+        if "data" not in result and result.get("errors"):
+            first = result["errors"][0] if isinstance(result["errors"], list) else {}
+            detail = first.get("detail", "unknown error") if isinstance(first, dict) else ""
+            if "not-found" in str(first.get("type", "")) if isinstance(first, dict) else False:
+                raise NotFound(f"X {endpoint}: {detail}", code=404)
+            raise ConnectorError(f"X {endpoint}: {detail}")
+        return result
+
+    def _message(self, endpoint: str, exc: tweepy.HTTPException) -> str:
+        problem = self._client.last_problem
+        title = problem.get("title") or getattr(exc.response, "reason", "")
+        detail = problem.get("detail") or ""
+        text = f"X {endpoint}: HTTP {exc.response.status} {title}: {detail}".rstrip(": ")
+        return text.replace(self._token, "***")
+
+    def _wait_from(self, headers: Mapping[str, str]) -> float:
+        try:
+            return max(1.0, float(headers["x-rate-limit-reset"]) - self._wall())
+        except (KeyError, ValueError):
+            return _DEFAULT_RETRY_AFTER
+
+    def _note_window(self, endpoint: str, headers: Mapping[str, str]) -> None:
+        """Remember a used-up window so the next call waits instead of hitting a 429."""
+        try:
+            remaining = int(headers["x-rate-limit-remaining"])
+            reset = float(headers["x-rate-limit-reset"])
+        except (KeyError, ValueError):
+            return
+        if remaining <= 0:
+            self._windows[endpoint] = reset
+        else:
+            self._windows.pop(endpoint, None)
+
+    async def fetch_comments(self, cursor: str | None) -> FetchResult:
+        params: dict[str, Any] = {
+            "expansions": ["author_id", "referenced_tweets.id"],
+            "tweet_fields": _TWEET_FIELDS,
+            "user_fields": ["name", "username"],
+            "max_results": self._page_size,
+        }
+        if cursor:
+            params["since_id"] = cursor
+        else:
+            params["start_time"] = datetime.now(UTC) - self._lookback
+        found: list[Comment] = []
+        newest = int(cursor) if cursor and cursor.isdigit() else 0
+        token: str | None = None
+        while True:
+            page_params = {**params, "pagination_token": token} if token else params
+            page = await self._request(
+                "mentions",
+                lambda p=page_params: self._client.get_users_mentions(  # type: ignore[misc]
+                    self.account_id, user_auth=False, **p
+                ),
+            )
+            found.extend(self._parse_page(page))
+            raw_meta = page.get("meta")
+            meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+            newest_id = str(meta.get("newest_id", ""))
+            if newest_id.isdigit():
+                newest = max(newest, int(newest_id))
+            token = meta.get("next_token")
+            if not isinstance(token, str) or not token:
+                break
+        found = [c for c in found if c.author.id != self.account_id]
+        found.sort(key=lambda c: int(c.id) if c.id.isdigit() else 0)
+        return FetchResult(tuple(found), str(newest) if newest else cursor)
+
+    def _parse_page(self, page: dict[str, Any]) -> list[Comment]:
+        raw_includes = page.get("includes")
+        includes: dict[str, Any] = raw_includes if isinstance(raw_includes, dict) else {}
+        users = {u["id"]: u for u in includes.get("users", []) if isinstance(u, dict) and "id" in u}
+        tweets = {
+            t["id"]: t for t in includes.get("tweets", []) if isinstance(t, dict) and "id" in t
+        }
+        data = page.get("data")
+        out = []
+        for item in data if isinstance(data, list) else []:
+            comment = self._parse_tweet(item, users, tweets)
+            if comment is not None:
+                out.append(comment)
+        return out
+
+    def _parse_tweet(
+        self, item: object, users: dict[str, Any], tweets: dict[str, Any]
+    ) -> Comment | None:
+        item_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            if not isinstance(item, dict):
+                raise TypeError("tweet is not an object")
+            tweet_id, text, author_id = item["id"], item["text"], item["author_id"]
+            if not all(isinstance(v, str) for v in (tweet_id, text, author_id)):
+                raise TypeError("id, text or author_id is not a string")
+            user = users.get(author_id, {})
+            username = user.get("username")
+            parent = next(
+                (
+                    r["id"]
+                    for r in item.get("referenced_tweets") or []
+                    if isinstance(r, dict) and r.get("type") == "replied_to"
+                ),
+                None,
+            )
+            conversation = str(item.get("conversation_id") or tweet_id)
+            root = tweets.get(conversation) or tweets.get(parent or "")
+            return Comment(
+                platform=self.platform,
+                account_id=self.account_id,
+                id=tweet_id,
+                post_id=conversation,
+                author=Author(id=author_id, name=str(user.get("name", "")), username=username),
+                text=text,
+                created_at=datetime.fromisoformat(item["created_at"]).astimezone(UTC),
+                parent_id=str(parent) if parent else None,
+                permalink=f"https://x.com/{username or 'i/web'}/status/{tweet_id}",
+                post_text=str(root["text"]) if isinstance(root, dict) and "text" in root else None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            _LOGGER.warning(
+                "Skipping malformed X post %s for account %s: %s",
+                item_id if isinstance(item_id, str) else "(no id)",
+                self.account_id,
+                type(exc).__name__,
+            )
+            return None
+
+    async def hide(self, comment_id: str, hidden: bool = True) -> None:
+        self._require(Capability.HIDE)
+        method = self._client.hide_reply if hidden else self._client.unhide_reply
+        try:
+            result = await self._request("hidden", lambda: method(comment_id, user_auth=False))
+        except PermissionMissing:
+            if await self._started_elsewhere(comment_id):
+                raise Unsupported(
+                    f"X lets an account hide replies only in conversations it started; "
+                    f"post {comment_id} is in a conversation someone else started",
+                    code=403,
+                ) from None
+            raise
+        if result.get("data", {}).get("hidden") is not hidden:
+            raise ConnectorError(f"X did not confirm hiding post {comment_id}")
+
+    async def _started_elsewhere(self, tweet_id: str) -> bool:
+        """Whether the conversation of ``tweet_id`` was started by another account."""
+        try:
+            tweet = await self._request(
+                "tweet",
+                lambda: self._client.get_tweet(
+                    tweet_id, tweet_fields=["conversation_id"], user_auth=False
+                ),
+            )
+            root_id = tweet["data"]["conversation_id"]
+            root = await self._request(
+                "tweet",
+                lambda: self._client.get_tweet(
+                    root_id, tweet_fields=["author_id"], user_auth=False
+                ),
+            )
+            return bool(root["data"]["author_id"] != self.account_id)
+        except (ConnectorError, KeyError, TypeError):
+            return False
+
+    async def reply(self, comment_id: str, text: str, *, private: bool = False) -> str:
+        if private:
+            raise Unsupported("X has no private reply to a post")
+        self._require(Capability.REPLY)
+        result = await self._request(
+            "tweets",
+            lambda: self._client.create_tweet(
+                text=text, in_reply_to_tweet_id=comment_id, user_auth=False
+            ),
+        )
+        try:
+            return str(result["data"]["id"])
+        except (KeyError, TypeError) as exc:
+            raise ConnectorError(f"X sent no id for the reply to {comment_id}") from exc
+
+    async def find_reply(
+        self, comment_id: str, text: str, *, private: bool = False
+    ) -> Reply | None:
+        if private:
+            return None
+        wanted = _LEADING_MENTIONS.sub("", text.strip())
+        token: str | None = None
+        while True:
+            extra = {"pagination_token": token} if token else {}
+            page = await self._request(
+                "user_tweets",
+                lambda e=extra: self._client.get_users_tweets(  # type: ignore[misc]
+                    self.account_id,
+                    since_id=comment_id,
+                    max_results=100,
+                    tweet_fields=["referenced_tweets"],
+                    user_auth=False,
+                    **e,
+                ),
+            )
+            for item in page.get("data") or []:
+                refs = item.get("referenced_tweets") or []
+                replies_to = any(
+                    r.get("type") == "replied_to" and r.get("id") == comment_id for r in refs
+                )
+                if replies_to and _LEADING_MENTIONS.sub("", item.get("text", "").strip()) == wanted:
+                    return Reply(id=str(item["id"]), text=str(item["text"]))
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                return None
+
+    async def block(self, author_id: str) -> None:
+        self._require(Capability.BLOCK)
+        result = await self._request(
+            "blocking",
+            lambda: self._client._make_request(
+                "POST",
+                f"/2/users/{self.account_id}/blocking",
+                json={"target_user_id": author_id},
+                user_auth=False,
+            ),
+        )
+        if result.get("data", {}).get("blocking") is not True:
+            raise ConnectorError(f"X did not confirm blocking user {author_id}")
+
+    async def follower_snapshot(self) -> FollowerSnapshot:
+        user = await self._request(
+            "user",
+            lambda: self._client.get_user(
+                id=self.account_id, user_fields=["public_metrics"], user_auth=False
+            ),
+        )
+        try:
+            count = int(user["data"]["public_metrics"]["followers_count"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConnectorError("X sent no readable followers_count") from exc
+        followers = await self._follower_list() if self.supports(Capability.FOLLOWER_LIST) else None
+        return FollowerSnapshot(
+            platform=self.platform,
+            account_id=self.account_id,
+            taken_at=datetime.now(UTC),
+            followers_count=count,
+            followers=followers,
+        )
+
+    async def _follower_list(self) -> tuple[Follower, ...]:
+        followers: list[Follower] = []
+        token: str | None = None
+        while len(followers) < self._max_followers:
+            extra = {"pagination_token": token} if token else {}
+            page = await self._request(
+                "followers",
+                lambda e=extra: self._client.get_users_followers(  # type: ignore[misc]
+                    self.account_id,
+                    max_results=1000,
+                    user_fields=["description", "name", "username"],
+                    user_auth=False,
+                    **e,
+                ),
+            )
+            for item in page.get("data") or []:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    followers.append(
+                        Follower(
+                            id=item["id"],
+                            name=str(item.get("name", "")),
+                            username=item.get("username"),
+                            description=item.get("description"),
+                        )
+                    )
+            token = (page.get("meta") or {}).get("next_token")
+            if not token:
+                break
+        return tuple(followers[: self._max_followers])
