@@ -76,8 +76,10 @@ def report(args: argparse.Namespace) -> int:
         return 2
     if args.school is not None and args.school not in {s.id for s in config.schools}:
         known = ", ".join(s.id for s in config.schools) or "none configured"
-        print(f"error: --school: no school {args.school!r} in the config (known: {known})",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"error: --school: no school {args.school!r} in the config (known: {known})",
+            file=sys.stderr,
+        )
         return 2
     engine = make_engine(config.database.url)
     try:

@@ -166,10 +166,18 @@ def render_csv(figures: ReportFigures) -> str:
     writer.writerow(CSV_HEADER)
     label = figures.week.label
 
-    def row(section: str, school: str, account: str, platform: str, item: str,
-            value: object, detail: str = "") -> None:  # fmt: skip
-        writer.writerow([_cell(x) for x in (label, section, school, account, platform, item,
-                                            value, detail)])  # fmt: skip
+    def row(
+        section: str,
+        school: str,
+        account: str,
+        platform: str,
+        item: str,
+        value: object,
+        detail: str = "",
+    ) -> None:
+        writer.writerow(
+            [_cell(x) for x in (label, section, school, account, platform, item, value, detail)]
+        )
 
     for a in figures.accounts:
         where = (a.school_name, a.name, a.platform)
@@ -185,17 +193,31 @@ def render_csv(figures: ReportFigures) -> str:
         for week_label, count in a.weekly:
             row("trend", *where, week_label, count)
         for n in a.new_followers:
-            row("new_follower", *where, n.name, f"@{n.username}" if n.username else n.id,
-                "; ".join(n.flags))  # fmt: skip
-    scopes = [*figures.by_school, ("All schools" if figures.scope == TRUST else figures.title,
-                                   figures.moderation)]  # fmt: skip
+            row(
+                "new_follower",
+                *where,
+                n.name,
+                f"@{n.username}" if n.username else n.id,
+                "; ".join(n.flags),
+            )
+    scopes = [
+        *figures.by_school,
+        ("All schools" if figures.scope == TRUST else figures.title, figures.moderation),
+    ]
     for school, moderation in scopes:
         for key, _title in moderation_rows(figures):
             value = moderation_value(moderation, key)
             if key == "median_first_action":
                 minutes = None if value is None else round(value.total_seconds() / 60, 1)  # type: ignore[union-attr]
-                row("moderation", school, "", "", "median_minutes_to_first_human_action",
-                    minutes, "" if minutes is not None else NO_HUMAN_ACTIONS)  # fmt: skip
+                row(
+                    "moderation",
+                    school,
+                    "",
+                    "",
+                    "median_minutes_to_first_human_action",
+                    minutes,
+                    "" if minutes is not None else NO_HUMAN_ACTIONS,
+                )
             else:
                 row("moderation", school, "", "", key, value)
     for attention in figures.attention:
