@@ -40,9 +40,10 @@ def trend_png(
     for index, account in enumerate(accounts):
         axes = figure.add_subplot(rows, columns, index + 1)
         colour = _COLOURS.get(account.platform, "#444444")
-        title = account.name if len(account.name) <= 28 else account.name[:27] + "…"
+        name = account.name if len(account.name) <= 34 else account.name[:33] + "…"
+        title = f"{account.platform_name}\n{name}"
         if len(accounts) > _COLUMNS and account.school_name:
-            title = f"{account.school_name[:22]}\n{title}"
+            title = f"{account.platform_name} · {account.school_name[:26]}"
         axes.set_title(title, fontsize=8, loc="left")
         if account.points:
             times = [_num(when) for when, _ in account.points]

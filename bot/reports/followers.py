@@ -63,6 +63,10 @@ class AccountFigures:
         return tuple(follower for follower in self.new_followers if follower.flags)
 
     @property
+    def flagged_first(self) -> tuple[NewFollower, ...]:
+        return self.flagged + tuple(follower for follower in self.new_followers if not follower.flags)
+
+    @property
     def platform_name(self) -> str:
         return PLATFORM_NAMES.get(self.platform, self.platform)
 

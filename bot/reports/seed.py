@@ -103,7 +103,7 @@ class _Seeder:
         # Other platforms: a walk that ends near the base, with a dip now and then.
         walk = [0]
         for _ in range(days - 1):
-            walk.append(walk[-1] + self.rng.choice((-2, -1, 0, 1, 1, 2, 2, 3, 4, 6)))
+            walk.append(walk[-1] + self.rng.choice((-2, -1, 0, 0, 1, 1, 1, 2, 3, 4)))
         offset = base + step * index - walk[-1]
         for n in range(days):
             day = first + timedelta(days=n)
@@ -113,7 +113,7 @@ class _Seeder:
             listed = None
             if is_x:
                 followers += [
-                    self._follower(account) for _ in range(self.rng.choice((0, 1, 1, 2, 3)))
+                    self._follower(account) for _ in range(self.rng.choice((0, 0, 1, 1, 2)))
                 ]
                 if self.rng.random() < 0.2 and followers:
                     followers.pop(self.rng.randrange(len(followers)))
@@ -297,7 +297,7 @@ class _Seeder:
     ) -> None:
         rng = self.rng
         recent = self.now - comment.fetched_at < timedelta(days=3)
-        if rng.random() < (0.4 if recent else 0.07):
+        if rng.random() < (0.4 if recent else 0.015):
             return  # left open: some of these are past due
         typical = 12 if label is Label.SAFEGUARDING else 95
         minutes = min(rng.lognormvariate(math.log(typical), 0.8), 3 * 24 * 60)

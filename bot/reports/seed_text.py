@@ -18,7 +18,7 @@ BIOS = (
     "Community news for the town.", "Local bakery: fresh every morning.", "Football coach U10s.",
 )  # fmt: skip
 WATCHLIST_HITS = (
-    ("{first} (yr 6)", "Year 6 at {school} 💜 pupil, tiktok in bio"),
+    ("{first} (yr 6)", "Year 6 at {school}, pupil, tiktok in bio"),
     ("Hot pics 18+", "onlyfans link below, DMs open"),
 )
 
