@@ -199,6 +199,9 @@ class GraphClient:
                 f"Graph API usage at {self.usage:.0f}%: pausing before the limit",
                 retry_after=self._paused_until - now,
             )
+        if self._paused_until:  # the pause is over: the usage we saw is stale
+            self._paused_until = 0.0
+            self.usage = 0.0
         if self.usage >= self._slow_down_at:
             await self._sleep(self._pace_seconds)
         query: dict[str, str] = dict(url.query)

@@ -160,6 +160,10 @@ async def _feed_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _stopping(app: web.Application) -> None:
+    app[STOPPING].set()  # slow answers end now, before the server waits for them
+
+
 def create_app(
     accounts: list[SimAccount] | None = None,
     *,
@@ -183,6 +187,7 @@ def create_app(
     app[STOPPING] = asyncio.Event()
     _fresh(state, app[FEED], app[_SETUP])
     app.cleanup_ctx.append(_feed_ctx)
+    app.on_shutdown.append(_stopping)
     app.router.add_get("/_sim/state", sim_state)
     app.router.add_get("/_sim/accounts", sim_accounts)
     app.router.add_post("/_sim/comments", sim_comments)

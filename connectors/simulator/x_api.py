@@ -131,7 +131,9 @@ def _page(
     return page, meta
 
 
-def _timeline(request: web.Request, state: SimState, items: list[SimItem]) -> dict[str, Any]:
+def _timeline(
+    request: web.Request, state: SimState, items: list[SimItem], *, mangle: bool = False
+) -> dict[str, Any]:
     since = request.query.get("since_id")
     start = request.query.get("start_time")
     start_at = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
@@ -149,7 +151,7 @@ def _timeline(request: web.Request, state: SimState, items: list[SimItem]) -> di
         return {"meta": {"result_count": 0}}
     fields = _fields(request, "tweet.fields")
     data = [tweet_json(i, state, fields) for i in page]
-    if request.get("mangle"):
+    if mangle:
         data[0]["created_at"] = "yesterday"
     meta |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
     out: dict[str, Any] = {"data": data, "meta": meta}
@@ -178,8 +180,13 @@ def _not_found(tweet_id: str) -> dict[str, Any]:
     }
 
 
-async def route(
-    request: web.Request, name: str, ids: list[str], account: SimAccount, state: SimState
+async def route(  # noqa: PLR0911 - one branch per endpoint
+    request: web.Request,
+    name: str,
+    ids: list[str],
+    account: SimAccount,
+    state: SimState,
+    mangle: bool = False,
 ) -> web.Response:
     if name in ("user", "user_tweets", "mentions", "followers", "blocking") and (
         ids[0] != account.account_id
@@ -194,7 +201,7 @@ async def route(
     ]
     if name == "mentions":
         theirs = [i for i in mine if i.kind == "comment" and i.author_id != account.account_id]
-        return web.json_response(_timeline(request, state, theirs))
+        return web.json_response(_timeline(request, state, theirs, mangle=mangle))
     if name == "user_tweets":
         own = [i for i in mine if i.author_id == account.account_id]
         return web.json_response(_timeline(request, state, own))
@@ -299,6 +306,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         state.count("x", "unknown", endpoint)
         return problem(401)
     state.count("x", account.account_id, endpoint)
+    mangle = False
     for fault in state.take_faults("x", account.account_id, endpoint):
         if fault.kind == "expired_token":
             return problem(401)
@@ -317,12 +325,12 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if fault.kind == "slow":
             await slow_down(request.app, fault.delay)
         if fault.kind == "malformed_item":
-            request["mangle"] = True
+            mangle = True
     headers, over = _window_headers(state, account.account_id, name, spend=True)
     if over:
         return problem(429, headers=headers)
     try:
-        response = await route(request, name, list(found.groups()), account, state)
+        response = await route(request, name, list(found.groups()), account, state, mangle)
     except SimError as exc:
         response = problem(exc.status, exc.message, kind=_PROBLEMS + "invalid-request")
     except ValueError:
