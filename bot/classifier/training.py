@@ -1,0 +1,87 @@
+"""Training the head: ``hallmonitor train DATA.csv... --out PATH``.
+
+The committed ``data/head.npz`` is reproduced by the command in ``docs/classifier.md``.
+A trust can add its own relabelled comments as another source and retrain.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.classifier.dataset import Example, LoadResult, read_sources
+from bot.classifier.head import Head
+from bot.labels import Label
+
+_LOGGER = logging.getLogger(__name__)
+
+# A hide-group label becomes primary at or above these scores (see fusion.decide).
+# Safeguarding is lower: a missed disclosure costs far more than a false escalation.
+DEFAULT_DECISION: dict[Label, float] = {
+    Label.SAFEGUARDING: 0.35,
+    Label.ABUSE: 0.5,
+    Label.ABSENCE: 0.5,
+    Label.PERSONAL_DATA: 0.5,
+    Label.SPAM: 0.5,
+}
+DEFAULT_C = 1.0
+
+
+class TrainingError(Exception):
+    """Training cannot run: no usable rows, or a label with no example at all."""
+
+
+def train(
+    specs: Sequence[str],
+    regularisation: float = DEFAULT_C,
+    decision: dict[Label, float] | None = None,
+) -> tuple[Head, LoadResult]:
+    """Fit the head on every usable row of the sources; report skipped rows back."""
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.classifier.embedded import EmbeddedClassifier
+
+    loaded = read_sources(list(specs))
+    examples = loaded.examples
+    counts = Counter(example.label for example in examples)
+    missing = [label.value for label in Label if counts[label] == 0]
+    if missing:
+        raise TrainingError(f"no training rows for {', '.join(missing)}")
+    started = time.perf_counter()
+    _, features = EmbeddedClassifier().features([example.text for example in examples])
+    targets = np.array([list(Label).index(example.label) for example in examples])
+    weights = np.array([example.weight for example in examples])
+    model = LogisticRegression(C=regularisation, max_iter=5000)
+    model.fit(features, targets, sample_weight=weights)
+    _LOGGER.info("trained on %d rows in %.1f s", len(examples), time.perf_counter() - started)
+    thresholds = {**{label: 0.5 for label in Label}, **DEFAULT_DECISION, **(decision or {})}
+    head = Head(
+        coef=np.asarray(model.coef_, dtype=np.float32),
+        intercept=np.asarray(model.intercept_, dtype=np.float32),
+        decision=thresholds,
+        meta=_describe(specs, examples, regularisation),
+    )
+    return head, loaded
+
+
+def train_to_file(specs: Sequence[str], out: Path, regularisation: float = DEFAULT_C) -> Head:
+    head, _ = train(specs, regularisation)
+    head.save(out)
+    return head
+
+
+def _describe(specs: Sequence[str], examples: list[Example], regularisation: float) -> dict[str, object]:
+    counts = Counter(example.label.value for example in examples)
+    return {
+        "sources": [Path(spec).name if ":" not in spec else spec.split("/")[-1] for spec in specs],
+        "rows": len(examples),
+        "rows_per_label": dict(sorted(counts.items())),
+        "model": "sklearn LogisticRegression (multinomial)",
+        "C": regularisation,
+        "features": "all-MiniLM-L6-v2 mean-pooled embedding (384) + alt-profanity-check probability",
+    }
