@@ -421,7 +421,16 @@ class XConnector(Connector):
             count = int(user["data"]["public_metrics"]["followers_count"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ConnectorError("X sent no readable followers_count") from exc
-        followers = await self._follower_list() if self.supports(Capability.FOLLOWER_LIST) else None
+        followers = None
+        if self.supports(Capability.FOLLOWER_LIST):
+            try:
+                followers = await self._follower_list()
+            except (Unsupported, PermissionMissing) as exc:
+                _LOGGER.warning(
+                    "X refused the follower list for %s (%s): recording the count only",
+                    self.account_id,
+                    type(exc).__name__,
+                )
         return FollowerSnapshot(
             platform=self.platform,
             account_id=self.account_id,

@@ -100,7 +100,16 @@ async def sim_posts(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await _json(request)
     account = state.account(str(body.get("platform")), str(body.get("account")))
-    item = state.add_post(account, str(body.get("text") or "A new post"))
+    author = body.get("author")
+    if isinstance(author, str):
+        author = {"name": author}
+    if author is not None and account.kind is not Platform.X:
+        raise SimError("only X posts can have another author (a conversation someone else started)")
+    item = state.add_post(
+        account,
+        str(body.get("text") or "A new post"),
+        author=author if isinstance(author, dict) else None,
+    )
     return web.json_response({"id": item.id}, status=201)
 
 

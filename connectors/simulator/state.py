@@ -138,18 +138,31 @@ class SimState:
             return f"{post_id.split('_')[-1]}_{n}" if post_id else str(n)
         return str(_ID_BASE[platform] + n)
 
-    def add_post(self, account: SimAccount, text: str, created: datetime | None = None) -> SimItem:
+    def add_post(
+        self,
+        account: SimAccount,
+        text: str,
+        created: datetime | None = None,
+        *,
+        author: dict[str, str] | None = None,
+    ) -> SimItem:
+        """A post by the account; on X, ``author`` makes it someone else's post (a mention)."""
         raw = self._new_id(account.kind)
         post_id = f"{account.account_id}_{raw}" if account.kind is Platform.FACEBOOK else raw
+        by = author or {
+            "id": account.account_id,
+            "name": account.name,
+            "username": account.username or "",
+        }
         item = SimItem(
             platform=account.kind,
             account=account.account_id,
             id=post_id,
             kind="post",
             text=text,
-            author_id=account.account_id,
-            author_name=account.name,
-            author_username=account.username or "",
+            author_id=str(by.get("id") or 8_000_000 + zlib.crc32(text.encode()) % 10**6),
+            author_name=str(by.get("name") or "Someone"),
+            author_username=str(by.get("username") or "someone"),
             created=created or now_seconds(),
             post_id=post_id,
         )

@@ -180,7 +180,7 @@ def _not_found(tweet_id: str) -> dict[str, Any]:
     }
 
 
-async def route(  # noqa: PLR0911 - one branch per endpoint
+async def route(
     request: web.Request,
     name: str,
     ids: list[str],

@@ -28,7 +28,8 @@ def load_fixture(platform: str, name: str) -> Any:
 def make_accounts() -> dict[str, SimAccount]:
     return {
         "facebook": SimAccount(
-            "facebook", "101", "fb-SECRET-token-101", "Oakfield Primary", followers=1500, fan_count=1400
+            "facebook", "101", "fb-SECRET-token-101", "Oakfield Primary",
+            followers=1500, fan_count=1400,
         ),
         "instagram": SimAccount(
             "instagram", "17841400000000202", "ig-SECRET-token-202", "Oakfield Primary",
@@ -143,13 +144,23 @@ async def sim(sim_factory: SimFactory) -> Sim:
     return await sim_factory()
 
 
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+
+
 @dataclass
 class Replay:
     """A server that answers each (method, path) with a recorded payload."""
 
     base_url: str
-    routes: dict[tuple[str, str], tuple[int, Any, dict[str, str]]]
-    seen: list[tuple[str, str, dict[str, str], Any]]
+    routes: dict[tuple[str, str], list[tuple[int, Any, dict[str, str]]]]
+    seen: list[Seen]
+    session: aiohttp.ClientSession
 
     def add(
         self,
@@ -159,26 +170,30 @@ class Replay:
         status: int = 200,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.routes[(method, path)] = (status, body, headers or {})
+        """Answer ``method path`` with this; several adds answer in turn (the last repeats)."""
+        self.routes.setdefault((method, path), []).append((status, body, headers or {}))
 
 
 @pytest.fixture
-async def replay() -> AsyncIterator[Replay]:
-    routes: dict[tuple[str, str], tuple[int, Any, dict[str, str]]] = {}
-    seen: list[tuple[str, str, dict[str, str], Any]] = []
+async def replay(session: aiohttp.ClientSession) -> AsyncIterator[Replay]:
+    routes: dict[tuple[str, str], list[tuple[int, Any, dict[str, str]]]] = {}
+    seen: list[Seen] = []
 
     async def answer(request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else None
-        seen.append((request.method, request.path, dict(request.headers), body))
-        if (request.method, request.path) not in routes:
+        seen.append(
+            Seen(request.method, request.path, dict(request.query), dict(request.headers), body)
+        )
+        answers = routes.get((request.method, request.path))
+        if not answers:
             return web.json_response({"error": "no recording"}, status=599)
-        status, payload, headers = routes[(request.method, request.path)]
+        status, payload, headers = answers.pop(0) if len(answers) > 1 else answers[0]
         return web.json_response(payload, status=status, headers=headers)
 
     app = web.Application()
     app.router.add_route("*", "/{path:.*}", answer)
     runner = await start(app, "127.0.0.1", 0)
-    yield Replay(f"http://127.0.0.1:{runner.addresses[0][1]}", routes, seen)
+    yield Replay(f"http://127.0.0.1:{runner.addresses[0][1]}", routes, seen, session)
     await runner.cleanup()
 
 
