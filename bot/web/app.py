@@ -2,17 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
+from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
+from bot.auth import SignInLimiter
 from bot.config import Config
+from bot.web import views_admin, views_auth, views_item, views_queue
+from bot.web.filters import install as install_filters
 from bot.web.health import healthz
-from bot.web.keys import CONFIG, ENGINE
+from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, WAKE_OUTBOX
+from bot.web.security import require_sign_in, security_headers, session_secret, setup_sessions
+from models.types import utcnow
+
+HERE = Path(__file__).resolve().parent
 
 
-def create_app(config: Config, engine: Engine) -> web.Application:
-    app = web.Application()
+def create_app(
+    config: Config,
+    engine: Engine,
+    *,
+    wake_outbox: Callable[[], None] | None = None,
+    secret_key: Fernet | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    limiter: SignInLimiter | None = None,
+    action_wait: float = 2.0,
+) -> web.Application:
+    """The dashboard. ``wake_outbox`` is called after every enqueue; ``secret_key`` defaults to
+    the one named by ``dashboard.secret_key_env`` (or a random one)."""
+    app = web.Application(client_max_size=256 * 1024)
     app[CONFIG] = config
     app[ENGINE] = engine
-    app.router.add_get("/healthz", healthz)
+    app[WAKE_OUTBOX] = wake_outbox
+    app[ACTION_WAIT] = action_wait if wake_outbox is not None else 0.0
+    app[CLOCK] = clock
+    app[LIMITER] = limiter or SignInLimiter()
+    app.middlewares.append(security_headers)
+    setup_sessions(app, config, secret_key or session_secret(config))
+    app.middlewares.append(require_sign_in)
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    install_filters(env, config)
+
+    router = app.router
+    router.add_get("/healthz", healthz)
+    router.add_static("/static", HERE / "static", append_version=True)
+    router.add_get("/", views_queue.home)
+    router.add_get("/login", views_auth.login_form)
+    router.add_post("/login", views_auth.login)
+    router.add_post("/logout", views_auth.logout)
+    router.add_get("/account/password", views_auth.password_form)
+    router.add_post("/account/password", views_auth.password_change)
+    router.add_get("/queue", views_queue.queue)
+    router.add_post("/queue/bulk", views_queue.queue_bulk)
+    router.add_get(r"/items/{item_id:\d+}", views_item.item_page)
+    router.add_post(r"/items/{item_id:\d+}/act", views_item.item_action)
+    router.add_get(r"/items/{item_id:\d+}/evidence", views_item.evidence)
+    router.add_get("/audit", views_admin.audit_log)
+    router.add_get("/accounts", views_admin.accounts)
+    router.add_get("/exports/relabelled.csv", views_admin.relabelled_csv_export)
     return app

@@ -1,11 +1,24 @@
-"""Typed application state shared by the dashboard's handlers."""
+"""Typed application and request state shared by the dashboard's handlers."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy import Engine
 
+from bot.access import Viewer
+from bot.auth import SignInLimiter
 from bot.config import Config
 
 CONFIG = web.AppKey("config", Config)
 ENGINE = web.AppKey("engine", Engine)
+WAKE_OUTBOX: web.AppKey[Callable[[], None] | None] = web.AppKey("wake_outbox")
+"""Called after anything is put in the outbox, so the worker runs at once."""
+ACTION_WAIT = web.AppKey("action_wait", float)
+"""Seconds a handler waits for queued actions to finish before showing the item again."""
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
+LIMITER = web.AppKey("sign_in_limiter", SignInLimiter)
+
+VIEWER = web.RequestKey("viewer", Viewer)

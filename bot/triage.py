@@ -1,0 +1,256 @@
+"""The triage queue: listing with access filters, and one item in detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.access import Viewer, can_see_text
+from bot.labels import Label
+from models import Comment, QueueItem, QueueStatus, School, User
+
+PAGE_SIZE = 50
+EXCERPT = 160
+CLAIM_STALE = timedelta(minutes=30)
+"""A claim older than this no longer holds: anyone opening the item takes it."""
+
+ACTIVE = (QueueStatus.OPEN, QueueStatus.ESCALATED)
+STATUS_CHOICES = ("active", "open", "escalated", "handled", "dismissed", "all")
+AGE_CHOICES: dict[str, tuple[str, timedelta | None, bool]] = {
+    "": ("any age", None, False),
+    "1h": ("last hour", timedelta(hours=1), False),
+    "24h": ("last 24 hours", timedelta(hours=24), False),
+    "7d": ("last 7 days", timedelta(days=7), False),
+    "older7d": ("older than 7 days", timedelta(days=7), True),
+}
+PLATFORMS = ("facebook", "instagram", "x")
+QUEUE_LABELS = tuple(label.value for label in Label)
+"""Urgency order: the order of precedence in ``LABELS.md``."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    school: str = ""
+    platform: str = ""
+    label: str = ""
+    status: str = "active"
+    age: str = ""
+    overdue: bool = False
+    page: int = 1
+
+    @classmethod
+    def parse(cls, query: Any) -> QueueFilters:
+        """From a query string mapping; unknown values fall back to the default."""
+
+        def pick(name: str, choices: tuple[str, ...] | dict[str, Any], default: str = "") -> str:
+            value = str(query.get(name, default))
+            return value if value in choices else default
+
+        try:
+            page = max(1, min(10_000, int(query.get("page", 1))))
+        except ValueError:
+            page = 1
+        return cls(
+            school=str(query.get("school", ""))[:64],
+            platform=pick("platform", PLATFORMS),
+            label=pick("label", QUEUE_LABELS),
+            status=pick("status", STATUS_CHOICES, "active"),
+            age=pick("age", AGE_CHOICES),
+            overdue=query.get("overdue", "") in ("1", "on", "true"),
+            page=page,
+        )
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        values = {
+            "school": self.school,
+            "platform": self.platform,
+            "label": self.label,
+            "status": self.status,
+            "age": self.age,
+            "overdue": "1" if self.overdue else "",
+            "page": str(self.page),
+        }
+        values.update({key: str(value) for key, value in changes.items()})
+        return {k: v for k, v in values.items() if v and not (k == "page" and v == "1")}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    school_id: str
+    platform: str
+    label: str
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    needs_review: bool
+    hidden: bool
+    excerpt: str | None
+    """``None`` when the viewer may not read it (safeguarding, for a champion)."""
+    author: str | None
+    claimed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    counts: dict[str, int]
+    page: int
+    pages: int
+    schools: list[tuple[str, str]] = field(default_factory=list)
+
+
+def visible_schools(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
+    """(id, name) of the schools this viewer may list, by name."""
+    stmt = select(School.id, School.name).order_by(School.name)
+    allowed = viewer.school_filter()
+    if allowed is not None:
+        stmt = stmt.where(col(School.id).in_(sorted(allowed)))
+    return [(school_id, name) for school_id, name in session.exec(stmt).all()]
+
+
+def is_overdue(due_at: datetime | None, status: str, now: datetime) -> bool:
+    return due_at is not None and due_at <= now and status in ACTIVE
+
+
+def _filtered(
+    stmt: Any, viewer: Viewer, filters: QueueFilters, now: datetime, *, label: bool
+) -> Any:
+    allowed = viewer.school_filter()
+    if allowed is not None:
+        stmt = stmt.where(col(QueueItem.school_id).in_(sorted(allowed)))
+    if filters.school:
+        stmt = stmt.where(QueueItem.school_id == filters.school)
+    if filters.platform:
+        stmt = stmt.where(Comment.platform == filters.platform)
+    if label and filters.label:
+        stmt = stmt.where(QueueItem.label == filters.label)
+    if filters.status == "active":
+        stmt = stmt.where(col(QueueItem.status).in_(ACTIVE))
+    elif filters.status != "all":
+        stmt = stmt.where(QueueItem.status == QueueStatus(filters.status))
+    _, age, older = AGE_CHOICES[filters.age]
+    if age is not None:
+        cutoff = now - age
+        stmt = stmt.where(
+            col(QueueItem.created_at) < cutoff if older else col(QueueItem.created_at) >= cutoff
+        )
+    if filters.overdue:
+        stmt = stmt.where(col(QueueItem.due_at) <= now, col(QueueItem.status).in_(ACTIVE))
+    return stmt
+
+
+def _rows(session: Session, stmt: Any) -> list[Any]:
+    return list(session.execute(stmt).all())
+
+
+def list_queue(
+    session: Session, viewer: Viewer, filters: QueueFilters, *, now: datetime
+) -> QueuePage:
+    """The items this viewer may see, most urgent first, then oldest first."""
+    claimer = aliased(User)
+    columns: list[Any] = [
+        QueueItem.id,
+        QueueItem.school_id,
+        Comment.platform,
+        QueueItem.label,
+        QueueItem.status,
+        QueueItem.created_at,
+        QueueItem.due_at,
+        QueueItem.needs_review,
+        Comment.hidden,
+        func.substr(Comment.text, 1, EXCERPT + 1),
+        Comment.author_name,
+        Comment.author_username,
+        claimer.name,
+        claimer.email,
+        QueueItem.claimed_at,
+    ]
+    stmt: Any = (
+        sa_select(*columns)
+        .join(Comment, col(Comment.id) == QueueItem.comment_id)
+        .outerjoin(claimer, col(claimer.id) == QueueItem.assignee_id)
+    )
+    stmt = _filtered(stmt, viewer, filters, now, label=True)
+    if filters.status == "active":
+        stmt = stmt.order_by(col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id))
+    elif filters.status == "all":
+        active_first = case((col(QueueItem.status).in_(ACTIVE), 0), else_=1)
+        stmt = stmt.order_by(
+            active_first, col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id)
+        )
+    else:
+        stmt = stmt.order_by(col(QueueItem.updated_at).desc(), col(QueueItem.id).desc())
+    stmt = stmt.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+
+    rows = []
+    for (
+        item_id,
+        school_id,
+        platform,
+        label,
+        status,
+        created_at,
+        due_at,
+        needs_review,
+        hidden,
+        text,
+        author_name,
+        author_username,
+        claimer_name,
+        claimer_email,
+        claimed_at,
+    ) in _rows(session, stmt):
+        readable = can_see_text(viewer, school_id, label)
+        excerpt = None
+        if readable:
+            excerpt = text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
+        claim_live = claimed_at is not None and claimed_at > now - CLAIM_STALE
+        rows.append(
+            QueueRow(
+                id=item_id,
+                school_id=school_id,
+                platform=platform,
+                label=label,
+                status=QueueStatus(status).value,
+                created_at=created_at,
+                due_at=due_at,
+                overdue=is_overdue(due_at, status, now),
+                needs_review=needs_review,
+                hidden=hidden,
+                excerpt=excerpt,
+                author=(author_name or author_username or "") if readable else None,
+                claimed_by=(claimer_name or claimer_email) if claim_live else None,
+            )
+        )
+
+    counted = _filtered(
+        select(QueueItem.label, func.count()).join(
+            Comment, col(Comment.id) == QueueItem.comment_id
+        ),
+        viewer,
+        filters,
+        now,
+        label=False,
+    ).group_by(QueueItem.label)
+    counts = dict.fromkeys(QUEUE_LABELS, 0)
+    for label, number in session.exec(counted).all():
+        counts[label] = number
+    total = counts.get(filters.label, 0) if filters.label else sum(counts.values())
+    pages = max(1, -(-total // PAGE_SIZE))
+    return QueuePage(
+        rows=rows,
+        total=total,
+        counts=counts,
+        page=filters.page,
+        pages=pages,
+        schools=visible_schools(session, viewer),
+    )

@@ -1,0 +1,88 @@
+"""Helpers every dashboard handler uses: the database in a thread, rendering, flashes."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlmodel import Session
+
+from bot.access import Viewer
+from bot.web.keys import CLOCK, CONFIG, ENGINE, VIEWER
+from bot.web.sessions import get_session
+from models import session_scope
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+CSRF_FIELD = "csrf"
+
+
+async def db(
+    request: web.Request,
+    fn: Callable[Concatenate[Session, P], T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run ``fn(session, ...)`` in one transaction, in a worker thread."""
+    engine = request.app[ENGINE]
+
+    def run() -> T:
+        with session_scope(engine) as session:
+            return fn(session, *args, **kwargs)
+
+    return await asyncio.to_thread(run)
+
+
+def now(request: web.Request) -> datetime:
+    return request.app[CLOCK]()
+
+
+def viewer(request: web.Request) -> Viewer:
+    return request[VIEWER]
+
+
+def new_nonce() -> str:
+    """One per rendered action form: the outbox key, so a double submit queues once."""
+    return secrets.token_urlsafe(16)
+
+
+async def csrf_token(request: web.Request) -> str:
+    session = await get_session(request)
+    token = session.get(CSRF_FIELD)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+async def flash(request: web.Request, message: str, kind: str = "info") -> None:
+    session = await get_session(request)
+    session["flash"] = [*session.get("flash", []), [kind, message]][-5:]
+
+
+async def render(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
+    session = await get_session(request)
+    flashes = session.pop("flash", [])
+    base = {
+        "viewer": request.get(VIEWER),
+        "csrf": await csrf_token(request),
+        "flashes": flashes,
+        "nonce": new_nonce,
+        "trust_name": request.app[CONFIG].trust.name,
+        "now": now(request),
+    }
+    response = aiohttp_jinja2.render_template(template, request, {**base, **context})
+    response.set_status(status)
+    return response
+
+
+def not_found() -> web.HTTPNotFound:
+    return web.HTTPNotFound(text="Not found")

@@ -1,0 +1,103 @@
+"""One item: the page, its actions, and the evidence export."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from bot.labels import Label
+from bot.outbox_status import unfinished
+from bot.triage_actions import ActionForbidden, ActionRefused, ActionRequest, perform
+from bot.triage_item import item_view
+from bot.web.common import db, flash, not_found, now, render, viewer
+from bot.web.keys import ACTION_WAIT, CONFIG, WAKE_OUTBOX
+
+_POLL = 0.1
+
+
+def _item_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["item_id"])
+    except ValueError:
+        raise not_found() from None
+
+
+def _x_tier(request: web.Request) -> str:
+    return request.app[CONFIG].platforms.x.tier
+
+
+async def item_page(request: web.Request) -> web.Response:
+    item = await db(
+        request,
+        item_view,
+        viewer(request),
+        _item_id(request),
+        now=now(request),
+        claim_it=True,
+        x_tier=_x_tier(request),
+    )
+    if item is None:
+        raise not_found()
+    context = {"item": item, "labels": [label.value for label in Label]}
+    return await render(request, "item.html", context)
+
+
+async def item_action(request: web.Request) -> web.StreamResponse:
+    item_id = _item_id(request)
+    form = await request.post()
+    action = ActionRequest(
+        action=str(form.get("action", "")),
+        nonce=str(form.get("nonce", "")),
+        text=str(form.get("text", "")),
+        label=str(form.get("label", "")),
+        note=str(form.get("note", "")),
+    )
+    try:
+        outcome = await db(
+            request,
+            perform,
+            viewer(request),
+            item_id,
+            action,
+            now=now(request),
+            x_tier=_x_tier(request),
+        )
+    except ActionForbidden as exc:
+        raise web.HTTPForbidden(text=str(exc)) from None
+    except ActionRefused as exc:
+        await flash(request, f"Not done: {exc}", "error")
+        raise web.HTTPSeeOther(f"/items/{item_id}") from None
+    if outcome is None:
+        raise not_found()
+    if outcome.action_ids:
+        wake = request.app[WAKE_OUTBOX]
+        if wake is not None:
+            wake()
+            await _wait_for(request, outcome.action_ids)
+    await flash(request, outcome.message)
+    raise web.HTTPSeeOther(f"/items/{item_id}#actions")
+
+
+async def _wait_for(request: web.Request, action_ids: list[int]) -> None:
+    """Give the worker a moment, so the page shows "sent" rather than "queued" when it can."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + request.app[ACTION_WAIT]
+    while loop.time() < deadline:
+        if not await db(request, unfinished, action_ids):
+            return
+        await asyncio.sleep(_POLL)
+
+
+async def evidence(request: web.Request) -> web.Response:
+    item = await db(
+        request,
+        item_view,
+        viewer(request),
+        _item_id(request),
+        now=now(request),
+        x_tier=_x_tier(request),
+    )
+    if item is None or not item.readable:
+        raise not_found()
+    return await render(request, "evidence.html", {"item": item})

@@ -1,0 +1,61 @@
+"""The queue page and its bulk actions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.labels import Label
+from bot.triage import AGE_CHOICES, PLATFORMS, STATUS_CHOICES, QueueFilters, list_queue
+from bot.triage_actions import ActionRefused, bulk
+from bot.web.common import db, flash, now, render, viewer
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/queue")
+
+
+async def queue(request: web.Request) -> web.Response:
+    filters = QueueFilters.parse(request.query)
+    page = await db(request, list_queue, viewer(request), filters, now=now(request))
+    if filters.school and filters.school not in {school_id for school_id, _ in page.schools}:
+        # A school that is not the viewer's lists nothing, whatever the filter says.
+        filters = QueueFilters.parse({**request.query, "school": ""})
+    context = {
+        "page": page,
+        "filters": filters,
+        "labels": [label.value for label in Label],
+        "platforms": PLATFORMS,
+        "statuses": STATUS_CHOICES,
+        "ages": {key: text for key, (text, _, _) in AGE_CHOICES.items()},
+        "link": lambda **changes: "/queue?" + urlencode(filters.query(**changes)),
+        "return_to": request.rel_url.path_qs,
+    }
+    return await render(request, "queue.html", context)
+
+
+async def queue_bulk(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    ids = []
+    for value in form.getall("item", []):
+        if isinstance(value, str) and value.isdigit():
+            ids.append(int(value))
+    action = str(form.get("bulk_action", ""))
+    back = str(form.get("return_to", "/queue"))
+    if not back.startswith("/queue"):
+        back = "/queue"
+    if not ids:
+        await flash(request, "Tick at least one item first.", "error")
+        raise web.HTTPSeeOther(back)
+    try:
+        outcome = await db(request, bulk, viewer(request), ids, action, now=now(request))
+    except ActionRefused as exc:
+        await flash(request, str(exc), "error")
+        raise web.HTTPSeeOther(back) from None
+    verb = "marked handled" if action == "handled" else "dismissed"
+    message = f"{outcome.changed} item{'s' if outcome.changed != 1 else ''} {verb}."
+    if outcome.skipped:
+        message += f" {outcome.skipped} skipped: not yours to change."
+    await flash(request, message)
+    raise web.HTTPSeeOther(back)
