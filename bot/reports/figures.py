@@ -63,7 +63,7 @@ def _attention(account: Account, school_name: str, now: datetime, week: Week) ->
     if account.needs_token:
         problems.append("needs a new access token: the platform refused it (expired or revoked)")
     if error and "permission" in error.casefold():
-        problems.append(f"a permission is missing: {error}")
+        problems.append(f"a permission is missing (last error: {error})")
     elif error and not account.needs_token:
         problems.append(f"the last poll failed: {error}")
     if account.paused_until is not None and account.paused_until > now:

@@ -64,7 +64,9 @@ class AccountFigures:
 
     @property
     def flagged_first(self) -> tuple[NewFollower, ...]:
-        return self.flagged + tuple(follower for follower in self.new_followers if not follower.flags)
+        return self.flagged + tuple(
+            follower for follower in self.new_followers if not follower.flags
+        )
 
     @property
     def platform_name(self) -> str:

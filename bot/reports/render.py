@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ ACTION_ROWS = (
     ("past_due_open", "Past due and still open"),
 )
 _CSV_INJECTION = ("=", "+", "-", "@", "\t", "\r")
+_HANDLE = re.compile(r"^@[\w.]{1,64}$")
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -148,10 +150,10 @@ def render_text(figures: ReportFigures) -> str:
 
 
 def _cell(value: object) -> str:
-    """Text from the platforms (names, bios) must not become a spreadsheet formula."""
+    """Text from the platforms (names, bios) must not become a spreadsheet formula; @handles may."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_CSV_INJECTION):
+    if isinstance(value, str) and value.startswith(_CSV_INJECTION) and not _HANDLE.match(value):
         return "'" + value
     return str(value)
 
