@@ -1,4 +1,4 @@
-"""X (API v2) connector through tweepy's AsyncClient; tweepy stays inside this module."""
+"""X (API v2) connector on tweepy's AsyncClient; tweepy never leaves connectors/x*.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import aiohttp
 import tweepy
-from tweepy.asynchronous import AsyncClient
 
 from connectors.base import Connector
 from connectors.errors import (
@@ -33,10 +32,10 @@ from connectors.records import (
     Platform,
     Reply,
 )
+from connectors.x_client import DEFAULT_X_URL, XClient
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_X_URL = "https://api.x.com"
 _DEFAULT_RETRY_AFTER = 60.0
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 
@@ -56,60 +55,9 @@ _TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user
 _TWEET_FIELDS += ["referenced_tweets"]
 
 
-class _Client(AsyncClient):  # type: ignore[misc]
-    """AsyncClient on our session and base URL; tweepy hard-codes its host in ``request``.
-
-    Only OAuth 2.0 user tokens (Bearer) are used. Headers are never logged.
-    """
-
-    def __init__(
-        self, *, token: str, base_url: str, session_factory: Callable[[], aiohttp.ClientSession]
-    ) -> None:
-        super().__init__(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
-        self._base_url = base_url.rstrip("/")
-        self._session_factory = session_factory
-        self.timeout = aiohttp.ClientTimeout(total=30.0)
-        self.last_headers: Mapping[str, str] = {}
-        self.last_problem: dict[str, Any] = {}
-
-    async def request(
-        self,
-        method: str,
-        route: str,
-        params: Mapping[str, Any] | None = None,
-        json: Mapping[str, Any] | None = None,
-        user_auth: bool = False,
-    ) -> aiohttp.ClientResponse:
-        if user_auth:
-            raise ConnectorError("OAuth 1.0a is not used: pass an OAuth 2.0 user token")
-        headers = {"User-Agent": self.user_agent, "Authorization": f"Bearer {self.bearer_token}"}
-        async with self._session_factory().request(
-            method,
-            self._base_url + route,
-            params=params,
-            json=json,
-            headers=headers,
-            timeout=self.timeout,
-        ) as response:
-            await response.read()
-        self.last_headers = response.headers.copy()
-        if 200 <= response.status < 300:
-            return response
-        try:
-            problem = await response.json(content_type=None)
-        except ValueError:
-            problem = None
-        self.last_problem = problem if isinstance(problem, dict) else {}
-        error_type: type[tweepy.HTTPException] = {
-            400: tweepy.BadRequest,
-            401: tweepy.Unauthorized,
-            403: tweepy.Forbidden,
-            404: tweepy.NotFound,
-            429: tweepy.TooManyRequests,
-        }.get(response.status, tweepy.HTTPException)
-        if response.status >= 500:
-            error_type = tweepy.TwitterServerError
-        raise error_type(response, response_json=self.last_problem)
+def _problem(exc: tweepy.HTTPException) -> dict[str, Any]:
+    problem = getattr(exc, "problem", None)
+    return problem if isinstance(problem, dict) else {}
 
 
 class XConnector(Connector):
@@ -144,60 +92,65 @@ class XConnector(Connector):
             )
         self.tier = tier
         self.capabilities = TIER_CAPABILITIES[tier]  # type: ignore[misc]
-        self._client = _Client(
-            token=token, base_url=base_url or DEFAULT_X_URL, session_factory=lambda: self.session
+        self._client = XClient(
+            token=token,
+            base_url=base_url or DEFAULT_X_URL,
+            session_factory=lambda: self.session,
+            timeout=timeout,
+            wall_clock=wall_clock,
         )
-        self._client.timeout = aiohttp.ClientTimeout(total=timeout)
         self._token = token
         self._lookback = timedelta(days=lookback_days)
         self._page_size = max(5, min(page_size, 100))
         self._max_followers = max_followers
         self._wall = wall_clock
-        self._windows: dict[str, float] = {}
 
     async def _request(self, endpoint: str, call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
-        """Run one tweepy call: the one place where X's HTTP becomes our errors."""
-        reset_at = self._windows.get(endpoint, 0.0)
-        if reset_at > self._wall():
-            raise RateLimited(f"X {endpoint} window used up", retry_after=reset_at - self._wall())
+        """Run one tweepy call: the one place where X's HTTP becomes our errors.
+
+        ``endpoint`` is the route key (``GET /2/users/:id/mentions``): its rate window is
+        checked first, so a used-up window costs no request.
+        """
+        wait = self._client.wait_for(endpoint)
+        if wait > 0:
+            raise RateLimited(f"X {endpoint}: rate window used up", retry_after=wait)
         try:
             result = await call()
         except tweepy.TooManyRequests as exc:
-            wait = self._wait_from(self._client.last_headers)
-            raise RateLimited(self._message(endpoint, exc), retry_after=wait) from None
+            raise RateLimited(
+                self._message(endpoint, exc), retry_after=self._wait_from(exc.response.headers)
+            ) from None
         except tweepy.Unauthorized as exc:
             raise AuthError(self._message(endpoint, exc), code=401) from None
         except tweepy.Forbidden as exc:
-            problem = self._client.last_problem
-            if "client-forbidden" in str(problem.get("type", "")):
+            if "client-forbidden" in str(_problem(exc).get("type", "")):
                 raise Unsupported(self._message(endpoint, exc), code=403) from None
             raise PermissionMissing(self._message(endpoint, exc), code=403) from None
         except tweepy.NotFound as exc:
             raise NotFound(self._message(endpoint, exc), code=404) from None
         except tweepy.TwitterServerError as exc:
-            raise TransientError(self._message(endpoint, exc), code=500) from None
+            raise TransientError(self._message(endpoint, exc), code=exc.response.status) from None
         except tweepy.HTTPException as exc:
-            raise ConnectorError(self._message(endpoint, exc)) from None
+            raise ConnectorError(self._message(endpoint, exc), code=exc.response.status) from None
         except TimeoutError as exc:
             raise TransientError(f"X {endpoint} timed out") from exc
         except aiohttp.ClientError as exc:
             raise TransientError(f"X {endpoint} failed: {type(exc).__name__}") from exc
         except ValueError as exc:
             raise TransientError(f"X {endpoint} sent unreadable JSON") from exc
-        finally:
-            self._note_window(endpoint, self._client.last_headers)
         if not isinstance(result, dict):
             raise TransientError(f"X {endpoint} sent a {type(result).__name__}, not an object")
-        if "data" not in result and result.get("errors"):
-            first = result["errors"][0] if isinstance(result["errors"], list) else {}
-            detail = first.get("detail", "unknown error") if isinstance(first, dict) else ""
-            if "not-found" in str(first.get("type", "")) if isinstance(first, dict) else False:
+        errors = result.get("errors")
+        if "data" not in result and isinstance(errors, list) and errors:
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            detail = str(first.get("detail", "unknown error"))
+            if "not-found" in str(first.get("type", "")):
                 raise NotFound(f"X {endpoint}: {detail}", code=404)
             raise ConnectorError(f"X {endpoint}: {detail}")
         return result
 
     def _message(self, endpoint: str, exc: tweepy.HTTPException) -> str:
-        problem = self._client.last_problem
+        problem = _problem(exc)
         title = problem.get("title") or getattr(exc.response, "reason", "")
         detail = problem.get("detail") or ""
         text = f"X {endpoint}: HTTP {exc.response.status} {title}: {detail}".rstrip(": ")
@@ -208,18 +161,6 @@ class XConnector(Connector):
             return max(1.0, float(headers["x-rate-limit-reset"]) - self._wall())
         except (KeyError, ValueError):
             return _DEFAULT_RETRY_AFTER
-
-    def _note_window(self, endpoint: str, headers: Mapping[str, str]) -> None:
-        """Remember a used-up window so the next call waits instead of hitting a 429."""
-        try:
-            remaining = int(headers["x-rate-limit-remaining"])
-            reset = float(headers["x-rate-limit-reset"])
-        except (KeyError, ValueError):
-            return
-        if remaining <= 0:
-            self._windows[endpoint] = reset
-        else:
-            self._windows.pop(endpoint, None)
 
     async def fetch_comments(self, cursor: str | None) -> FetchResult:
         params: dict[str, Any] = {
@@ -238,7 +179,7 @@ class XConnector(Connector):
         while True:
             page_params = {**params, "pagination_token": token} if token else params
             page = await self._request(
-                "mentions",
+                "GET /2/users/:id/mentions",
                 lambda p=page_params: self._client.get_users_mentions(  # type: ignore[misc]
                     self.account_id, user_auth=False, **p
                 ),
@@ -318,7 +259,9 @@ class XConnector(Connector):
         self._require(Capability.HIDE)
         method = self._client.hide_reply if hidden else self._client.unhide_reply
         try:
-            result = await self._request("hidden", lambda: method(comment_id, user_auth=False))
+            result = await self._request(
+                "PUT /2/tweets/:id/hidden", lambda: method(comment_id, user_auth=False)
+            )
         except PermissionMissing:
             if await self._started_elsewhere(comment_id):
                 raise Unsupported(
@@ -334,14 +277,14 @@ class XConnector(Connector):
         """Whether the conversation of ``tweet_id`` was started by another account."""
         try:
             tweet = await self._request(
-                "tweet",
+                "GET /2/tweets/:id",
                 lambda: self._client.get_tweet(
                     tweet_id, tweet_fields=["conversation_id"], user_auth=False
                 ),
             )
             root_id = tweet["data"]["conversation_id"]
             root = await self._request(
-                "tweet",
+                "GET /2/tweets/:id",
                 lambda: self._client.get_tweet(
                     root_id, tweet_fields=["author_id"], user_auth=False
                 ),
@@ -355,7 +298,7 @@ class XConnector(Connector):
             raise Unsupported("X has no private reply to a post")
         self._require(Capability.REPLY)
         result = await self._request(
-            "tweets",
+            "POST /2/tweets",
             lambda: self._client.create_tweet(
                 text=text, in_reply_to_tweet_id=comment_id, user_auth=False
             ),
@@ -375,7 +318,7 @@ class XConnector(Connector):
         while True:
             extra = {"pagination_token": token} if token else {}
             page = await self._request(
-                "user_tweets",
+                "GET /2/users/:id/tweets",
                 lambda e=extra: self._client.get_users_tweets(  # type: ignore[misc]
                     self.account_id,
                     since_id=comment_id,
@@ -399,7 +342,7 @@ class XConnector(Connector):
     async def block(self, author_id: str) -> None:
         self._require(Capability.BLOCK)
         result = await self._request(
-            "blocking",
+            "POST /2/users/:id/blocking",
             lambda: self._client._make_request(
                 "POST",
                 f"/2/users/{self.account_id}/blocking",
@@ -412,7 +355,7 @@ class XConnector(Connector):
 
     async def follower_snapshot(self) -> FollowerSnapshot:
         user = await self._request(
-            "user",
+            "GET /2/users/:id",
             lambda: self._client.get_user(
                 id=self.account_id, user_fields=["public_metrics"], user_auth=False
             ),
@@ -445,7 +388,7 @@ class XConnector(Connector):
         while len(followers) < self._max_followers:
             extra = {"pagination_token": token} if token else {}
             page = await self._request(
-                "followers",
+                "GET /2/users/:id/followers",
                 lambda e=extra: self._client.get_users_followers(  # type: ignore[misc]
                     self.account_id,
                     max_results=1000,
