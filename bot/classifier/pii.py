@@ -12,7 +12,9 @@ _I = re.IGNORECASE
 
 # --- personal data ------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\d£$])(?:\+44[\s-]?\(?0?\)?[\s-]?|0)\d(?:[\s-]?\d){8,9}(?![\d])")
+_PHONE = re.compile(
+    r"(?<![\d£$])(?:\+44[\s-]?\(?0?\)?[\s-]?\d{2,4}|\(?0\d{2,4}\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"
+)
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
 _OFFICIAL_EMAIL = re.compile(r"\.sch\.uk$|\.gov\.uk$|\.nhs\.uk$|^(?:office|admin|enquiries|info)@", _I)
 _POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?) ?\d[A-Z]{2}\b")
