@@ -38,7 +38,7 @@ SAFEGUARDING_TEXT = (
 )
 
 
-def make_config(**dashboard: object) -> Config:
+def make_config(oak_fb_id: str = "oak-fb", **dashboard: object) -> Config:
     return parse_config(
         {
             "trust": {"name": "Riverside Learning Trust"},
@@ -49,7 +49,7 @@ def make_config(**dashboard: object) -> Config:
                     "name": "Oakfield Primary",
                     "dsl_emails": [DSL],
                     "accounts": [
-                        {"platform": "facebook", "account_id": "oak-fb", "token_env": "OAK_FB"},
+                        {"platform": "facebook", "account_id": oak_fb_id, "token_env": "OAK_FB"},
                         {"platform": "x", "account_id": "oak-x", "token_env": "OAK_X"},
                     ],
                 },
@@ -90,12 +90,13 @@ def add_item(
     permalink: str | None = None,
     platform_id: str | None = None,
     reasons: list[str] | None = None,
+    now: datetime = NOW,
 ) -> int:
     from sqlmodel import Session
 
     assert isinstance(session, Session)
     assert account.id is not None
-    created = NOW - age
+    created = now - age
     comment = Comment(
         platform=account.platform,
         platform_id=platform_id or f"c-{account.id}-{text[:10]}-{age.total_seconds()}",
@@ -140,7 +141,7 @@ def add_item(
     return item.id
 
 
-def seed(engine: Engine, config: Config) -> Seeded:
+def seed(engine: Engine, config: Config, now: datetime = NOW) -> Seeded:
     with session_scope(engine) as session:
         accounts = sync_config(session, config)
         session.flush()
@@ -168,10 +169,13 @@ def seed(engine: Engine, config: Config) -> Seeded:
             ),
         }
         session.flush()
-        oak = accounts[("facebook", "oak-fb")]
+        oak = next(
+            a for (p, _), a in accounts.items() if p == "facebook" and a.school_id == "oakfield"
+        )
         birch = accounts[("facebook", "birch-fb")]
         abuse = add_item(
             session,
+            now=now,
             account=oak,
             text="You are all useless idiots at that school",
             label=Label.ABUSE,
@@ -181,6 +185,7 @@ def seed(engine: Engine, config: Config) -> Seeded:
         )
         safeguarding = add_item(
             session,
+            now=now,
             account=oak,
             text=SAFEGUARDING_TEXT,
             label=Label.SAFEGUARDING,
@@ -191,6 +196,7 @@ def seed(engine: Engine, config: Config) -> Seeded:
         )
         question_b = add_item(
             session,
+            now=now,
             account=birch,
             text="What time does Birchwood sports day start?",
             label=Label.QUESTION,
@@ -199,6 +205,7 @@ def seed(engine: Engine, config: Config) -> Seeded:
         )
         xss = add_item(
             session,
+            now=now,
             account=oak,
             text=XSS_TEXT,
             label=Label.COMPLAINT,
@@ -209,6 +216,7 @@ def seed(engine: Engine, config: Config) -> Seeded:
         )
         question = add_item(
             session,
+            now=now,
             account=oak,
             text="When is the next parents evening?",
             label=Label.QUESTION,
@@ -217,6 +225,7 @@ def seed(engine: Engine, config: Config) -> Seeded:
         )
         author_other = add_item(
             session,
+            now=now,
             account=birch,
             text="Birchwood comment by the same author",
             label=Label.POSITIVE,

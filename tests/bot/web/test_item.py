@@ -1,0 +1,226 @@
+"""The item page and its actions: every platform call is an outbox row, every step audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.labels import Label
+from models import (
+    Account,
+    Action,
+    ActionKind,
+    ActionStatus,
+    AuditEntry,
+    Classification,
+    QueueItem,
+    QueueStatus,
+    session_scope,
+)
+from tests.bot.web.conftest import act, form_value, sign_in
+from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item
+
+
+def _actions(engine: Engine) -> list[Action]:
+    with Session(engine) as session:
+        return list(session.exec(select(Action).order_by(col(Action.id))).all())
+
+
+def _item(engine: Engine, item_id: int) -> QueueItem:
+    with Session(engine) as session:
+        item = session.get(QueueItem, item_id)
+        assert item is not None
+        return item
+
+
+async def test_item_page_shows_comment_author_post_link_reasons_and_reply(client, seeded):
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "You are all useless idiots at that school" in html
+    assert "Pat Parent" in html
+    assert "Sports day is on Friday!" in html
+    assert 'href="https://facebook.example/oak-fb/c"' in html
+    assert "insult: idiots" in html
+    assert ">We expect respectful comments on this page.</textarea>" in html
+    assert "When is the next parents evening?" in html  # the author's other comment
+    assert "Birchwood comment by the same author" not in html  # another school's: not listed
+    assert "Send as private reply" in html
+
+
+async def test_edited_reply_goes_through_the_outbox_once(client, seeded, engine, wakes):
+    await sign_in(client, CHAMPION)
+    page = await (await client.get(f"/items/{seeded.abuse}")).text()
+    token, nonce = form_value(page, "csrf"), form_value(page, "nonce")
+    data = {"csrf": token, "nonce": nonce, "action": "reply", "text": "  Please keep it civil.  "}
+    first = await client.post(f"/items/{seeded.abuse}/act", data=data, allow_redirects=False)
+    assert first.status == 303
+    again = await client.post(f"/items/{seeded.abuse}/act", data=data, allow_redirects=False)
+    assert again.status == 303
+    actions = _actions(engine)
+    assert len(actions) == 1
+    action = actions[0]
+    assert action.kind is ActionKind.REPLY
+    assert action.payload == {"text": "Please keep it civil."}
+    assert action.idempotency_key.startswith("reply:")
+    assert action.requested_by == seeded.users[CHAMPION]
+    assert action.queue_item_id == seeded.abuse
+    assert wakes.count == 2
+    assert _item(engine, seeded.abuse).status is QueueStatus.HANDLED
+    html = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "Public reply queued" in html
+    assert "Please keep it civil." in html
+    assert "queued" in html
+
+
+async def test_results_of_the_worker_are_shown(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.abuse, "hide")
+    await act(client, seeded.abuse, "block")
+    with session_scope(engine) as session:
+        hide, block = session.exec(select(Action).order_by(col(Action.id))).all()
+        hide.status = ActionStatus.DONE
+        hide.result_ref = "hidden"
+        block.status = ActionStatus.FAILED
+        block.last_error = "permission missing: pages_manage_engagement"
+    html = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "done" in html
+    assert "failed" in html
+    assert "why: permission missing: pages_manage_engagement" in html
+    actions = _actions(engine)
+    assert actions[1].payload == {"author_id": "author-1"}
+
+
+async def test_private_reply_refused_where_the_platform_cannot(client, seeded, engine):
+    with session_scope(engine) as session:
+        x = session.exec(select(Account).where(Account.platform == "x")).one()
+        item_id = add_item(session, account=x, text="When is the trip?", label=Label.QUESTION)
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{item_id}")).text()
+    assert "does not allow private replies" in html
+    response = await act(client, item_id, "private_reply", text="Sent you a DM")
+    assert response.status == 303
+    assert _actions(engine) == []
+    long = await act(client, item_id, "reply", text="x" * 281)
+    assert long.status == 303
+    assert _actions(engine) == []
+    html = await (await client.get(f"/items/{item_id}")).text()
+    assert "x allows 280" in html
+
+
+async def test_escalate_alerts_the_dsl_and_moves_the_item(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "escalate", note="parent sounds distressed")
+    (alert,) = _actions(engine)
+    assert alert.kind is ActionKind.ALERT
+    assert alert.payload == {"reason": "escalated", "note": "parent sounds distressed"}
+    assert _item(engine, seeded.question).status is QueueStatus.ESCALATED
+    await sign_in(client, DSL)
+    queue = await (await client.get("/queue?status=escalated")).text()
+    assert f'href="/items/{seeded.question}"' in queue
+
+
+async def test_relabel_is_kept_for_retraining_and_exported(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "relabel", label="complaint")
+    with Session(engine) as session:
+        human = session.exec(
+            select(Classification).where(col(Classification.relabelled_by).is_not(None))
+        ).one()
+        assert human.label == "complaint"
+        assert human.relabelled_by == seeded.users[CHAMPION]
+    item = _item(engine, seeded.question)
+    assert item.label == "complaint"
+    assert item.priority == Label.COMPLAINT.precedence
+    assert (await client.get("/exports/relabelled.csv")).status == 403
+    await sign_in(client, ADMIN)
+    response = await client.get("/exports/relabelled.csv")
+    assert response.status == 200
+    assert response.content_type == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert list(rows[0]) == ["text", "label", "platform", "note"]
+    assert rows == [
+        {
+            "text": "When is the next parents evening?",
+            "label": "complaint",
+            "platform": "facebook",
+            "note": "relabelled at oakfield",
+        }
+    ]
+
+
+async def test_relabel_to_safeguarding_escalates_and_hides_text_from_champion(
+    client, seeded, engine
+):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "relabel", label="safeguarding")
+    (alert,) = _actions(engine)
+    assert alert.payload["reason"] == "safeguarding"
+    assert _item(engine, seeded.question).status is QueueStatus.ESCALATED
+    html = await (await client.get(f"/items/{seeded.question}")).text()
+    assert "parents evening" not in html
+
+
+async def test_dismiss_handle_reopen_and_audit(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "dismiss")
+    assert _item(engine, seeded.question).status is QueueStatus.DISMISSED
+    await act(client, seeded.question, "reopen")
+    assert _item(engine, seeded.question).status is QueueStatus.OPEN
+    await act(client, seeded.question, "handled")
+    item = _item(engine, seeded.question)
+    assert item.status is QueueStatus.HANDLED
+    assert item.first_human_action_at is not None
+    with Session(engine) as session:
+        entries = session.exec(
+            select(AuditEntry).where(AuditEntry.queue_item_id == seeded.question)
+        ).all()
+    assert [(e.actor, e.action) for e in entries] == [
+        (CHAMPION, "dismiss"),
+        (CHAMPION, "reopen"),
+        (CHAMPION, "handled"),
+    ]
+    audit = await (await client.get(f"/audit?item={seeded.question}")).text()
+    assert audit.count(CHAMPION) >= 3
+    assert "reopen" in audit
+    other = await (await client.get("/audit?actor=nobody")).text()
+    assert "No entries match" in other
+
+
+async def test_claim_shows_who_has_the_item(client, seeded):
+    await sign_in(client, CHAMPION)
+    mine = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "You have this item" in mine
+    await sign_in(client, DSL)
+    theirs = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "Olive Champion</strong> has this item open" in theirs
+    queue = await (await client.get("/queue")).text()
+    assert "with Olive Champion" in queue
+    await act(client, seeded.abuse, "claim")
+    taken = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "You have this item" in taken
+
+
+async def test_evidence_export(client, seeded):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.abuse, "hide")
+    html = await (await client.get(f"/items/{seeded.abuse}/evidence")).text()
+    for part in (
+        "Evidence record",
+        "You are all useless idiots at that school",
+        "Pat Parent",
+        "author-1",
+        "Tue 4 Mar 2025, 07:00",
+        "https://facebook.example/oak-fb/c",
+        "Sports day is on Friday!",
+        "hide",
+        CHAMPION,
+    ):
+        assert part in html, part
+
+
+async def test_unknown_item_is_404(client, seeded):
+    await sign_in(client, ADMIN)
+    assert (await client.get("/items/999999")).status == 404
