@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -20,6 +21,9 @@ from connectors.graph import (
     TimeCursor,
     now_utc,
     parse_graph_time,
+)
+from connectors.graph import (
+    before as _before,
 )
 from connectors.records import (
     Author,
@@ -99,14 +103,19 @@ class FacebookConnector(Connector):
             },
         )
         found: list[Comment] = []
-        async for posts in self._graph.pages(first):
-            for post in posts:
-                if not isinstance(post, dict) or not isinstance(post.get("id"), str):
-                    _LOGGER.warning(
-                        "Skipping a malformed Facebook post on page %s", self.account_id
-                    )
-                    continue
-                await self._read_comments(post, floor, found)
+        async with aclosing(self._graph.pages(first)) as pages:
+            async for posts in pages:
+                older = False
+                for post in posts:
+                    if not isinstance(post, dict) or not isinstance(post.get("id"), str):
+                        _LOGGER.warning(
+                            "Skipping a malformed Facebook post on page %s", self.account_id
+                        )
+                        continue
+                    await self._read_comments(post, floor, found)
+                    older = older or _before(post.get("created_time"), start)
+                if older:  # posts come newest first: the rest are outside the lookback
+                    break
         if not found:
             return FetchResult((), cursor)
         new_cursor = floor.advanced([(c.id, c.created_at) for c in found])
@@ -204,17 +213,18 @@ class FacebookConnector(Connector):
         first = await self._graph.get(
             f"{comment_id}/comments", {"fields": "id,message,from{id,name}", "limit": 100}
         )
-        async for replies in self._graph.pages(first):
-            for item in replies:
-                if not isinstance(item, dict):
-                    continue
-                sender = item.get("from")
-                if (
-                    isinstance(sender, dict)
-                    and sender.get("id") == self.account_id
-                    and str(item.get("message", "")).strip() == text.strip()
-                ):
-                    return Reply(id=str(item["id"]), text=str(item["message"]))
+        async with aclosing(self._graph.pages(first)) as pages:
+            async for replies in pages:
+                for item in replies:
+                    if not isinstance(item, dict):
+                        continue
+                    sender = item.get("from")
+                    if (
+                        isinstance(sender, dict)
+                        and sender.get("id") == self.account_id
+                        and str(item.get("message", "")).strip() == text.strip()
+                    ):
+                        return Reply(id=str(item["id"]), text=str(item["message"]))
         return None
 
     async def block(self, author_id: str) -> None:

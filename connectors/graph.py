@@ -8,7 +8,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,14 @@ def parse_graph_time(value: object) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"not a timestamp: {type(value).__name__}")
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+
+
+def before(value: object, moment: datetime) -> bool:
+    """Whether a Graph timestamp is older than ``moment`` (unreadable ones are not)."""
+    try:
+        return parse_graph_time(value) < moment
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,15 +179,21 @@ class GraphClient:
     async def post(self, path: str, body: Mapping[str, Any]) -> JSON:
         return await self._request("POST", path, body=body)
 
-    async def pages(self, first: JSON) -> AsyncIterator[list[Any]]:
-        """Yield ``first["data"]`` and every following page, to the end of the cursors."""
+    async def pages(self, first: JSON, *, max_pages: int = 500) -> AsyncGenerator[list[Any], None]:
+        """Yield ``first["data"]`` and every following page, to the end of the cursors.
+
+        Use it under ``contextlib.aclosing`` when the loop may stop early.
+        """
         page: JSON | None = first
-        while page is not None:
+        for _ in range(max_pages):
+            if page is None:
+                return
             data = page.get("data")
             yield data if isinstance(data, list) else []
             paging = page.get("paging")
             next_url = paging.get("next") if isinstance(paging, dict) else None
             page = await self.get(next_url) if isinstance(next_url, str) and next_url else None
+        _LOGGER.warning("Stopped following Graph paging after %s pages", max_pages)
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -20,6 +21,9 @@ from connectors.graph import (
     TimeCursor,
     now_utc,
     parse_graph_time,
+)
+from connectors.graph import (
+    before as _before,
 )
 from connectors.records import (
     Author,
@@ -96,12 +100,17 @@ class InstagramConnector(Connector):
             {"fields": fields, "limit": n, "since": int(start.timestamp())},
         )
         found: list[Comment] = []
-        async for media in self._graph.pages(first):
-            for item in media:
-                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                    _LOGGER.warning("Skipping malformed Instagram media on %s", self.account_id)
-                    continue
-                await self._read_edge(item.get("comments"), item, floor, found, nested=True)
+        async with aclosing(self._graph.pages(first)) as pages:
+            async for media in pages:
+                older = False
+                for item in media:
+                    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                        _LOGGER.warning("Skipping malformed Instagram media on %s", self.account_id)
+                        continue
+                    await self._read_edge(item.get("comments"), item, floor, found, nested=True)
+                    older = older or _before(item.get("timestamp"), start)
+                if older:  # media come newest first: the rest are outside the lookback
+                    break
         if not found:
             return FetchResult((), cursor)
         new_cursor = floor.advanced([(c.id, c.created_at) for c in found])
@@ -197,17 +206,18 @@ class InstagramConnector(Connector):
         first = await self._graph.get(
             f"{comment_id}/replies", {"fields": "id,text,username,from{id,username}"}
         )
-        async for replies in self._graph.pages(first):
-            for item in replies:
-                if not isinstance(item, dict):
-                    continue
-                sender = item.get("from")
-                if (
-                    isinstance(sender, dict)
-                    and sender.get("id") == self.account_id
-                    and str(item.get("text", "")).strip() == text.strip()
-                ):
-                    return Reply(id=str(item["id"]), text=str(item["text"]))
+        async with aclosing(self._graph.pages(first)) as pages:
+            async for replies in pages:
+                for item in replies:
+                    if not isinstance(item, dict):
+                        continue
+                    sender = item.get("from")
+                    if (
+                        isinstance(sender, dict)
+                        and sender.get("id") == self.account_id
+                        and str(item.get("text", "")).strip() == text.strip()
+                    ):
+                        return Reply(id=str(item["id"]), text=str(item["text"]))
         return None
 
     async def block(self, author_id: str) -> None:

@@ -217,3 +217,23 @@ async def test_simulator_checks_appsecret_proof(sim_factory: SimFactory) -> None
     for wrong in (None, "not-the-secret"):
         with pytest.raises(ConnectorError, match="appsecret_proof"):
             await sim.connector("facebook", app_secret=wrong).fetch_comments(None)
+
+
+async def test_paging_stops_at_posts_older_than_the_lookback(replay: Replay) -> None:
+    page = load_fixture("facebook", "page_posts")
+    page["paging"]["next"] = f"https://graph.facebook.com/{GRAPH_API_VERSION}/{PAGE}/posts?after=X"
+    replay.add("GET", POSTS, page)
+    result = await connector(replay, now=lambda: NOW, lookback_days=2).fetch_comments(None)
+    assert len(result.comments) == 2
+    assert len(replay.seen) == 1  # the 18th is outside two days: no next page
+
+
+async def test_simulated_usage_near_the_limit_pauses_the_account(sim: Sim) -> None:
+    await sim.add_comment("facebook", "hello", author="Parent")
+    await sim.fault(kind="usage", platform="facebook", usage=97, count=1)
+    clock = FakeClock(0.0)
+    page = sim.connector("facebook", clock=clock, sleep=clock.sleep)
+    assert len((await page.fetch_comments(None)).comments) == 1
+    with pytest.raises(RateLimited):
+        await page.fetch_comments(None)
+    assert await sim.requests("facebook") == 1
