@@ -37,6 +37,7 @@ from connectors.x_client import DEFAULT_X_URL, XClient
 _LOGGER = logging.getLogger(__name__)
 
 _DEFAULT_RETRY_AFTER = 60.0
+_MAX_PAGES = 50  # a guard against a paging token that never ends
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 
 #: Capabilities by X API access tier. Reading mentions needs Basic or above.
@@ -176,7 +177,7 @@ class XConnector(Connector):
         found: list[Comment] = []
         newest = int(cursor) if cursor and cursor.isdigit() else 0
         token: str | None = None
-        while True:
+        for _ in range(_MAX_PAGES):
             page_params = {**params, "pagination_token": token} if token else params
             page = await self._request(
                 "GET /2/users/:id/mentions",
@@ -193,6 +194,10 @@ class XConnector(Connector):
             token = meta.get("next_token")
             if not isinstance(token, str) or not token:
                 break
+        else:
+            _LOGGER.warning(
+                "Stopped reading X mentions of %s after %s pages", self.account_id, _MAX_PAGES
+            )
         found = [c for c in found if c.author.id != self.account_id]
         found.sort(key=lambda c: int(c.id) if c.id.isdigit() else 0)
         return FetchResult(tuple(found), str(newest) if newest else cursor)
@@ -315,7 +320,7 @@ class XConnector(Connector):
             return None
         wanted = _LEADING_MENTIONS.sub("", text.strip())
         token: str | None = None
-        while True:
+        for _ in range(_MAX_PAGES):
             extra = {"pagination_token": token} if token else {}
             page = await self._request(
                 "GET /2/users/:id/tweets",
@@ -338,6 +343,7 @@ class XConnector(Connector):
             token = (page.get("meta") or {}).get("next_token")
             if not token:
                 return None
+        return None
 
     async def block(self, author_id: str) -> None:
         self._require(Capability.BLOCK)
@@ -385,7 +391,9 @@ class XConnector(Connector):
     async def _follower_list(self) -> tuple[Follower, ...]:
         followers: list[Follower] = []
         token: str | None = None
-        while len(followers) < self._max_followers:
+        for _ in range(_MAX_PAGES):
+            if len(followers) >= self._max_followers:
+                break
             extra = {"pagination_token": token} if token else {}
             page = await self._request(
                 "GET /2/users/:id/followers",

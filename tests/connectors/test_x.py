@@ -206,3 +206,35 @@ def test_bot_never_imports_tweepy() -> None:
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+async def test_unhide_and_a_refused_hide_in_someone_elses_conversation(replay: Replay) -> None:
+    replay.add("PUT", "/2/tweets/1860000000000002001/hidden", load_fixture("x", "unhide_reply"))
+    forbidden = load_fixture("x", "problem_forbidden")
+    replay.add("PUT", "/2/tweets/1860000000000003001/hidden", forbidden, status=403)
+    replay.add("GET", "/2/tweets/1860000000000003001", load_fixture("x", "tweet_lookup"))
+    replay.add("GET", "/2/tweets/1860000000000003000", load_fixture("x", "tweet_lookup_root"))
+    account = connector(replay)
+
+    await account.hide("1860000000000002001", hidden=False)
+    assert replay.seen[0].body == {"hidden": False}
+    with pytest.raises(Unsupported, match="someone else started"):
+        await account.hide("1860000000000003001")
+    assert [s.path for s in replay.seen[1:]] == [
+        "/2/tweets/1860000000000003001/hidden",
+        "/2/tweets/1860000000000003001",
+        "/2/tweets/1860000000000003000",
+    ]
+
+
+async def test_a_refused_hide_in_our_own_conversation_is_a_missing_permission(
+    replay: Replay,
+) -> None:
+    root = load_fixture("x", "tweet_lookup_root")
+    root["data"]["author_id"] = USER
+    forbidden = load_fixture("x", "problem_forbidden")
+    replay.add("PUT", "/2/tweets/1860000000000003001/hidden", forbidden, status=403)
+    replay.add("GET", "/2/tweets/1860000000000003001", load_fixture("x", "tweet_lookup"))
+    replay.add("GET", "/2/tweets/1860000000000003000", root)
+    with pytest.raises(PermissionMissing):
+        await connector(replay).hide("1860000000000003001")
