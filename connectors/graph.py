@@ -78,11 +78,10 @@ class TimeCursor:
         if not text:
             return None
         head, _, tail = text.partition("|")
-        try:
-            seconds = int(head)
-        except ValueError as exc:
-            raise ConnectorError(f"unreadable Graph cursor {text[:40]!r}") from exc
-        return cls(seconds, frozenset(filter(None, tail.split(","))))
+        if not head.isdigit():
+            _LOGGER.warning("Ignoring an unreadable Graph cursor: reading the lookback again")
+            return None
+        return cls(int(head), frozenset(filter(None, tail.split(","))))
 
     def __str__(self) -> str:
         return f"{self.seconds}|{','.join(sorted(self.ids))}"
@@ -259,13 +258,13 @@ class GraphClient:
 
     def _note_usage(self, headers: Mapping[str, str]) -> None:
         usage, regain_minutes = _usage_percent(headers)
+        if usage >= self._slow_down_at > self.usage:
+            _LOGGER.info("Graph API usage at %.0f%%: slowing down", usage)
         self.usage = usage
         if regain_minutes > 0:
             self._paused_until = self._clock() + regain_minutes * 60
         elif usage >= self._stop_at:
             self._paused_until = self._clock() + _DEFAULT_RETRY_AFTER
-        if usage >= self._slow_down_at:
-            _LOGGER.info("Graph API usage at %.0f%%: slowing down", usage)
 
     def _error(self, status: int, error: object, headers: Mapping[str, str]) -> ConnectorError:
         if not isinstance(error, dict):

@@ -170,6 +170,9 @@ class XConnector(Connector):
             "user_fields": ["name", "username"],
             "max_results": self._page_size,
         }
+        if cursor and not cursor.isdigit():
+            _LOGGER.warning("Ignoring an unreadable X cursor: reading the lookback again")
+            cursor = None
         if cursor:
             params["since_id"] = cursor
         else:

@@ -300,3 +300,12 @@ async def test_token_never_reaches_logs_or_errors(
         assert token not in str(error)
         assert token not in repr(error)
         error = error.__cause__ or error.__context__
+
+
+async def test_an_unreadable_cursor_reads_the_lookback_again(
+    sim: Sim, platform: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    comment_id = await sim.add_comment(platform, "hello", author="Parent")
+    result = await sim.connector(platform).fetch_comments("garbage|cursor")
+    assert [c.id for c in result.comments] == [comment_id]
+    assert "unreadable" in caplog.text
