@@ -184,7 +184,12 @@ def banner(options: DemoOptions) -> str:
 async def run_demo(options: DemoOptions) -> None:
     config = prepare(options)
     sim = web.AppRunner(
-        create_app(sim_accounts(), feed_rate_per_minute=options.rate, seed=options.seed),
+        create_app(
+            sim_accounts(),
+            feed_rate_per_minute=options.rate,
+            seed=options.seed,
+            comments_per_post=2,
+        ),
         access_log=None,
     )
     await sim.setup()

@@ -88,5 +88,5 @@ def configure_logging(level: str | int = "INFO", stream: TextIO | None = None) -
     handler._hallmonitor = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "apscheduler.executors.default", "sentence_transformers"):
+    for noisy in ("aiohttp.access", "apscheduler", "sentence_transformers", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

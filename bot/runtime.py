@@ -75,14 +75,24 @@ class Bot:
         )
 
     @classmethod
-    async def create(cls, config: Config, environ: Mapping[str, str] = os.environ) -> Bot:
+    async def create(
+        cls,
+        config: Config,
+        environ: Mapping[str, str] = os.environ,
+        *,
+        engine: Engine | None = None,
+        classifier: Classifier | None = None,
+    ) -> Bot:
+        """Everything the bot needs, ready to poll; ``engine`` and ``classifier`` may be given."""
         redactor().add(config.secret_values(environ))
-        engine = make_engine(config.database.url)
+        engine = engine or make_engine(config.database.url)
         await asyncio.to_thread(upgrade, engine)
         accounts = await asyncio.to_thread(_prepare_accounts, engine, config)
         http = aiohttp.ClientSession()
         connectors = _connectors(config, accounts, http, environ)
-        classifier = await asyncio.to_thread(load_classifier, config.classifier)
+        if classifier is None:
+            classifier = await asyncio.to_thread(load_classifier, config.classifier)
+            await asyncio.to_thread(classifier.load)
         return cls(
             config, engine, http, classifier, Mailer(config.email, environ), connectors, accounts
         )
@@ -161,6 +171,7 @@ class Bot:
         for connector in self.connectors.values():
             await connector.close()
         await self.http.close()
+        self.classifier.close()
         self.engine.dispose()
 
     async def run_until_stopped(self, seconds: float | None = None) -> None:
