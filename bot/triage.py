@@ -148,6 +148,18 @@ def _filtered(
     return stmt
 
 
+def _ordered(stmt: Any, status: str) -> Any:
+    """Open items by urgency, then oldest first; closed ones most recently changed first."""
+    if status == "active":
+        return stmt.order_by(col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id))
+    if status == "all":
+        active_first = case((col(QueueItem.status).in_(ACTIVE), 0), else_=1)
+        return stmt.order_by(
+            active_first, col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id)
+        )
+    return stmt.order_by(col(QueueItem.updated_at).desc(), col(QueueItem.id).desc())
+
+
 def _rows(session: Session, stmt: Any) -> list[Any]:
     return list(session.execute(stmt).all())
 
@@ -174,22 +186,21 @@ def list_queue(
         claimer.email,
         QueueItem.claimed_at,
     ]
+    # Page through queue_items alone (its indexes), then fetch the comments of 50 rows only.
+    page_ids: Any = sa_select(col(QueueItem.id))
+    if filters.platform:
+        page_ids = page_ids.join(Comment, col(Comment.id) == QueueItem.comment_id)
+    page_ids = _ordered(_filtered(page_ids, viewer, filters, now, label=True), filters.status)
+    page_ids = page_ids.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+    ids = [row[0] for row in _rows(session, page_ids)]
     stmt: Any = (
         sa_select(*columns)
         .join(Comment, col(Comment.id) == QueueItem.comment_id)
         .outerjoin(claimer, col(claimer.id) == QueueItem.assignee_id)
+        .where(col(QueueItem.id).in_(ids))
     )
-    stmt = _filtered(stmt, viewer, filters, now, label=True)
-    if filters.status == "active":
-        stmt = stmt.order_by(col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id))
-    elif filters.status == "all":
-        active_first = case((col(QueueItem.status).in_(ACTIVE), 0), else_=1)
-        stmt = stmt.order_by(
-            active_first, col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id)
-        )
-    else:
-        stmt = stmt.order_by(col(QueueItem.updated_at).desc(), col(QueueItem.id).desc())
-    stmt = stmt.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+    position = {item_id: n for n, item_id in enumerate(ids)}
+    found = sorted(_rows(session, stmt) if ids else [], key=lambda row: position[row[0]])
 
     rows = []
     for (
@@ -208,7 +219,7 @@ def list_queue(
         claimer_name,
         claimer_email,
         claimed_at,
-    ) in _rows(session, stmt):
+    ) in found:
         readable = can_see_text(viewer, school_id, label)
         excerpt = None
         if readable:
@@ -232,10 +243,11 @@ def list_queue(
             )
         )
 
+    counting: Any = select(QueueItem.label, func.count())
+    if filters.platform:
+        counting = counting.join(Comment, col(Comment.id) == QueueItem.comment_id)
     counted = _filtered(
-        select(QueueItem.label, func.count()).join(
-            Comment, col(Comment.id) == QueueItem.comment_id
-        ),
+        counting,
         viewer,
         filters,
         now,

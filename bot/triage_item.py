@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
@@ -29,6 +29,7 @@ from models import (
 )
 
 AUTHOR_HISTORY = 20
+CLAIM_REFRESH = timedelta(minutes=5)
 
 
 def platform_capabilities(platform: str, x_tier: str = "basic") -> frozenset[Capability]:
@@ -156,6 +157,9 @@ def load_visible(
 
 def claim(session: Session, viewer: Viewer, item: QueueItem, *, now: datetime, force: bool) -> None:
     """Take the item unless someone else holds a live claim (or ``force``)."""
+    fresh = item.claimed_at is not None and item.claimed_at > now - CLAIM_REFRESH
+    if item.assignee_id == viewer.id and fresh and not force:
+        return  # already ours: no write on every page view
     held = (
         item.assignee_id is not None
         and item.assignee_id != viewer.id
