@@ -53,12 +53,12 @@ class Source:
             if index and piece in _PARTS:
                 part = piece
             elif index and piece.startswith("max="):
-                limit = _number(spec, piece, int)
+                limit = int(_number(spec, piece, int))
             elif index and piece.startswith("weight="):
-                weight = _number(spec, piece, float)
+                weight = float(_number(spec, piece, float))
             else:
                 path_pieces.append(piece)
-        if limit is not None and limit < 1 or weight <= 0:
+        if (limit is not None and limit < 1) or weight <= 0:
             raise DatasetError(f"{spec}: max must be at least 1 and weight above 0")
         return cls(Path(":".join(path_pieces)), part, limit, float(weight))
 

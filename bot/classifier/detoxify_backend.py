@@ -39,7 +39,11 @@ from bot.labels import Label
 _LOGGER = logging.getLogger(__name__)
 
 # Detoxify's own renaming of the Jigsaw column names.
-_RENAME = {"toxic": "toxicity", "identity_hate": "identity_attack", "severe_toxic": "severe_toxicity"}
+_RENAME = {
+    "toxic": "toxicity",
+    "identity_hate": "identity_attack",
+    "severe_toxic": "severe_toxicity",
+}
 # Classes that are kinds of abuse; the unbiased model's identity columns ("female",
 # "muslim"...) say who is mentioned, not that the text is abusive, and are ignored.
 SUBTYPES = ("toxicity", "insult", "threat", "identity_attack", "obscene", "sexual_explicit")
@@ -83,7 +87,10 @@ class DetoxifyClassifier(Classifier):
             if self._model is not None:
                 return
             settings = self._settings
-            if settings.detoxify_checkpoint is not None and settings.detoxify_config_dir is not None:
+            if (
+                settings.detoxify_checkpoint is not None
+                and settings.detoxify_config_dir is not None
+            ):
                 checkpoint = _read_local(settings.detoxify_checkpoint)
                 source: str | Path = settings.detoxify_config_dir
                 local = True
@@ -206,7 +213,9 @@ def _download(model: str) -> dict[str, Any]:
     try:
         from detoxify.detoxify import MODEL_URLS
     except ImportError as exc:
-        raise ClassifierError("the detoxify backend needs: pip install 'hallmonitor[detoxify]'") from exc
+        raise ClassifierError(
+            "the detoxify backend needs: pip install 'hallmonitor[detoxify]'"
+        ) from exc
     if model not in MODEL_URLS:
         raise ClassifierError(f"unknown detoxify model {model!r}; one of {', '.join(MODEL_URLS)}")
     try:
@@ -226,7 +235,11 @@ def _check_format(loaded: object, where: str) -> None:
     try:
         assert isinstance(loaded, dict)
         args = loaded["config"]["arch"]["args"]
-        _ = (args["model_name"], args["num_classes"], loaded["config"]["dataset"]["args"]["classes"])
+        _ = (
+            args["model_name"],
+            args["num_classes"],
+            loaded["config"]["dataset"]["args"]["classes"],
+        )
         _ = loaded["state_dict"]
     except (AssertionError, KeyError, TypeError) as exc:
         raise ClassifierError(
@@ -235,12 +248,16 @@ def _check_format(loaded: object, where: str) -> None:
         ) from exc
 
 
-def _build(checkpoint: dict[str, Any], source: str | Path, local: bool) -> tuple[Any, Any, list[str]]:
+def _build(
+    checkpoint: dict[str, Any], source: str | Path, local: bool
+) -> tuple[Any, Any, list[str]]:
     """The transformers model and tokenizer the checkpoint describes, with its weights."""
     import transformers
 
     args = checkpoint["config"]["arch"]["args"]
-    classes = [_RENAME.get(name, name) for name in checkpoint["config"]["dataset"]["args"]["classes"]]
+    classes = [
+        _RENAME.get(name, name) for name in checkpoint["config"]["dataset"]["args"]["classes"]
+    ]
     try:
         model_class = getattr(transformers, args["model_name"])
         tokenizer_class = getattr(transformers, args.get("tokenizer_name", "AutoTokenizer"))
@@ -259,6 +276,8 @@ def _build(checkpoint: dict[str, Any], source: str | Path, local: bool) -> tuple
             f"{len(missing)} weights missing, e.g. {missing[0]}"
         )
     if len(classes) != int(args["num_classes"]):
-        raise ClassifierError(f"checkpoint names {len(classes)} classes for {args['num_classes']} outputs")
+        raise ClassifierError(
+            f"checkpoint names {len(classes)} classes for {args['num_classes']} outputs"
+        )
     model.eval()
     return model, tokenizer, classes

@@ -28,7 +28,7 @@ from bot.labels import HIDE_GROUP, Label
 
 _LOGGER = logging.getLogger(__name__)
 _HIDE_INDEX = [index for index, label in enumerate(Label) if label in HIDE_GROUP]
-_PROFANITY_FLOOR = 0.5
+_PROFANITY_FLOOR = 0.75
 FEATURES = 385  # 384 MiniLM dimensions and the profanity probability
 
 FloatArray = npt.NDArray[np.float32]
@@ -131,11 +131,13 @@ class EmbeddedClassifier(Classifier):
             if len(item.spans):
                 column = np.full((len(item.spans), 1), prob, dtype=np.float32)
                 parts = head.probabilities(np.hstack([item.spans, column]))
-                whole[_HIDE_INDEX] = np.maximum(whole[_HIDE_INDEX], parts[:, _HIDE_INDEX].max(axis=0))
+                whole[_HIDE_INDEX] = np.maximum(
+                    whole[_HIDE_INDEX], parts[:, _HIDE_INDEX].max(axis=0)
+                )
             findings = list(find_all(text))
             if prob >= _PROFANITY_FLOOR:
                 findings.append(
-                    Finding(Label.ABUSE, 0.9 * prob, f"abuse model {prob:.2f}: profanity", "obscene")
+                    Finding(Label.ABUSE, prob, f"abuse model {prob:.2f}: profanity", "obscene")
                 )
             results.append(Evidence(text, whole, tuple(findings), prob))
         return results

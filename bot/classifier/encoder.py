@@ -140,7 +140,7 @@ class MiniLMEncoder:
         for layer in range(_LAYERS):
             p = f"encoder.layer.{layer}."
 
-            def heads(name: str, p: str = p) -> torch.Tensor:
+            def heads(name: str, p: str = p, x: torch.Tensor = x) -> torch.Tensor:
                 y = functional.linear(x, w[f"{p}{name}.weight"], w[f"{p}{name}.bias"])
                 return y.view(batch, length, _HEADS, head_dim).transpose(1, 2)
 
@@ -152,7 +152,9 @@ class MiniLMEncoder:
             )
             context = context.transpose(1, 2).reshape(batch, length, -1)
             attended = functional.linear(
-                context, w[f"{p}attention.output.dense.weight"], w[f"{p}attention.output.dense.bias"]
+                context,
+                w[f"{p}attention.output.dense.weight"],
+                w[f"{p}attention.output.dense.bias"],
             )
             x = _layer_norm(x + attended, w, f"{p}attention.output.LayerNorm")
             inner = functional.gelu(

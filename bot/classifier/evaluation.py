@@ -48,7 +48,10 @@ class Report:
                 }
                 for label, score in self.labels.items()
             },
-            "hide": {"precision": round(self.hide_precision, 4), "recall": round(self.hide_recall, 4)},
+            "hide": {
+                "precision": round(self.hide_precision, 4),
+                "recall": round(self.hide_recall, 4),
+            },
             "confusion": {
                 gold.value: {predicted.value: count for predicted, count in row.items()}
                 for gold, row in self.confusion.items()
@@ -89,7 +92,7 @@ def _ratio(numerator: int, denominator: int) -> float:
 
 def score(gold: Sequence[Label], predicted: Sequence[Label], seconds: float) -> Report:
     """Per-label precision/recall/F1, macro F1 over labels with support, the hide group."""
-    confusion = {g: {p: 0 for p in Label} for g in Label}
+    confusion = {g: dict.fromkeys(Label, 0) for g in Label}
     for g, p in zip(gold, predicted, strict=True):
         confusion[g][p] += 1
     labels: dict[Label, LabelScore] = {}
@@ -101,7 +104,9 @@ def score(gold: Sequence[Label], predicted: Sequence[Label], seconds: float) -> 
         f1 = _ratio(int(2 * tp), predicted_count + support)
         labels[label] = LabelScore(precision, recall, f1, support)
     present = [s.f1 for s in labels.values() if s.support]
-    hide_tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g in HIDE_GROUP and p in HIDE_GROUP)
+    hide_tp = sum(
+        1 for g, p in zip(gold, predicted, strict=True) if g in HIDE_GROUP and p in HIDE_GROUP
+    )
     hide_predicted = sum(1 for p in predicted if p in HIDE_GROUP)
     hide_gold = sum(1 for g in gold if g in HIDE_GROUP)
     correct = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p)

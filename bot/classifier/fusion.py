@@ -73,10 +73,13 @@ def _reasons(
     model_reason: str,
 ) -> tuple[str, ...]:
     """Why the primary label, then what else was seen: rule findings quote the text."""
-    ordered = [primary] + sorted(
-        (label for label in _LABELS if label != primary and scores[label] >= _REASON_FLOOR),
-        key=lambda label: -scores[label],
-    )
+    ordered = [
+        primary,
+        *sorted(
+            (label for label in _LABELS if label != primary and scores[label] >= _REASON_FLOOR),
+            key=lambda label: -scores[label],
+        ),
+    ]
     reasons: list[str] = []
     for label in ordered:
         if label in strongest:

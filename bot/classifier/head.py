@@ -39,8 +39,11 @@ class Head:
 
     @property
     def version(self) -> str:
-        """Content hash: two heads with the same weights have the same version."""
-        digest = hashlib.sha256(self.coef.tobytes() + self.intercept.tobytes()).hexdigest()
+        """Content hash: two heads with the same weights and thresholds have the same version."""
+        thresholds = np.array([self.decision.get(label, 0.5) for label in Label], np.float32)
+        digest = hashlib.sha256(
+            self.coef.tobytes() + self.intercept.tobytes() + thresholds.tobytes()
+        ).hexdigest()
         return digest[:12]
 
     @property
@@ -73,7 +76,9 @@ class Head:
         try:
             with np.load(source, allow_pickle=False) as data:
                 if int(data["format"]) != _FORMAT:
-                    raise HeadError(f"{source}: head format {int(data['format'])}, expected {_FORMAT}")
+                    raise HeadError(
+                        f"{source}: head format {int(data['format'])}, expected {_FORMAT}"
+                    )
                 labels = [str(value) for value in data["labels"]]
                 coef = np.asarray(data["coef"], dtype=np.float32)
                 intercept = np.asarray(data["intercept"], dtype=np.float32)

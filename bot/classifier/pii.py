@@ -1,4 +1,4 @@
-"""Detectors for UK personal data: phones, emails, postcodes, car registrations, addresses, children."""
+"""Detectors for UK personal data: phones, emails, postcodes, car regs, addresses, children."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ _PHONE = re.compile(
     r"(?<![\d£$])(?:\+44[\s-]?\(?0?\)?[\s-]?\d{2,4}|\(?0\d{2,4}\)?)[\s-]?\d{3,4}[\s-]?\d{3,4}(?!\d)"
 )
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
-_OFFICIAL_EMAIL = re.compile(r"\.sch\.uk$|\.gov\.uk$|\.nhs\.uk$|^(?:office|admin|enquiries|info)@", _I)
+_OFFICIAL_EMAIL = re.compile(
+    r"\.sch\.uk$|\.gov\.uk$|\.nhs\.uk$|^(?:office|admin|enquiries|info)@", _I
+)
 _POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?) ?\d[A-Z]{2}\b")
 _CAR_REG = re.compile(r"\b[A-Z]{2}\d{2} ?[A-Z]{3}\b")
 _STREET = (
@@ -24,7 +26,9 @@ _STREET = (
     r"Gardens|Rise|Terrace|Walk|View|Mews|Row|Green|Parade|Square|Hill|Fold|Croft|Meadow)"
 )
 _ADDRESS = re.compile(
-    r"\b(?i:(?:number|no\.?|flat|house)\s+)?\d{1,4}[a-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}" + _STREET + r"\b"
+    r"\b(?i:(?:number|no\.?|flat|house)\s+)?\d{1,4}[a-z]?,?\s+(?:[A-Z][a-z'’]+\s+){1,3}"
+    + _STREET
+    + r"\b"
     r"|\b(?i:flat)\s+\d{1,4}[a-z]?,\s+(?:[A-Z][a-z'’]+\s+){0,2}" + _STREET + r"?\s*[A-Z][a-z]+",
 )
 _LIVES_AT = re.compile(
@@ -33,13 +37,87 @@ _LIVES_AT = re.compile(
 )
 _TITLE = r"(?:Mr|Mrs|Miss|Ms|Mx|Dr|Sir|Dame|Mrs\.|Mr\.|Ms\.)"
 _NOT_FIRST_NAMES = frozenset(
-    "The This That Thank Thanks Happy Well Congratulations Congrats Hi Hello Dear Good Merry "
-    "Year Class Reception Team Our Your My His Her Mr Mrs Miss Ms Dr Sir St Saint New Old "
-    "Primary Junior Juniors Infants High Academy School Sports Summer Christmas Easter World "
-    "Book Day Tagging Just Lovely Massive Huge Big Little Proud Mum Dad Nan Grandad Miss Top "
-    "Best Great Brilliant Fab Amazing Shout Love Loved Found Lost Please Sorry Tell Ask".split()
+    [
+        "The",
+        "This",
+        "That",
+        "Thank",
+        "Thanks",
+        "Happy",
+        "Well",
+        "Congratulations",
+        "Congrats",
+        "Hi",
+        "Hello",
+        "Dear",
+        "Good",
+        "Merry",
+        "Year",
+        "Class",
+        "Reception",
+        "Team",
+        "Our",
+        "Your",
+        "My",
+        "His",
+        "Her",
+        "Mr",
+        "Mrs",
+        "Miss",
+        "Ms",
+        "Dr",
+        "Sir",
+        "St",
+        "Saint",
+        "New",
+        "Old",
+        "Primary",
+        "Junior",
+        "Juniors",
+        "Infants",
+        "High",
+        "Academy",
+        "School",
+        "Sports",
+        "Summer",
+        "Christmas",
+        "Easter",
+        "World",
+        "Book",
+        "Day",
+        "Tagging",
+        "Just",
+        "Lovely",
+        "Massive",
+        "Huge",
+        "Big",
+        "Little",
+        "Proud",
+        "Mum",
+        "Dad",
+        "Nan",
+        "Grandad",
+        "Miss",
+        "Top",
+        "Best",
+        "Great",
+        "Brilliant",
+        "Fab",
+        "Amazing",
+        "Shout",
+        "Love",
+        "Loved",
+        "Found",
+        "Lost",
+        "Please",
+        "Sorry",
+        "Tell",
+        "Ask",
+    ]
 )
-_FULL_NAME = re.compile(r"(?<![\w@])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+_FULL_NAME = re.compile(
+    r"(?<![\w@])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"
+)
 _CHILD_MARKER = re.compile(
     r"^[\s,()-]{0,3}(?:(?:he|she)(?:'s| is)\s+in\s+|in\s+|from\s+|of\s+)?\(?"
     r"(?:Y(?:ea)?r?\s?\d{1,2}\b|\d{1,2}[A-Z]{1,2}\b|reception\b|nursery\b|class\s+\w+|"
@@ -47,7 +125,9 @@ _CHILD_MARKER = re.compile(
     r"DOB\b|date of birth)",
     _I,
 )
-_DOB = re.compile(r"\b(?:DOB|D\.O\.B\.?|date of birth|born on)\b[:\s]*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", _I)
+_DOB = re.compile(
+    r"\b(?:DOB|D\.O\.B\.?|date of birth|born on)\b[:\s]*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", _I
+)
 _CONDITION = re.compile(
     r"\b(?:epilep\w+|autis\w+|ADHD|dyslexi\w+|dyspraxi\w+|diabet\w+|heart condition|cancer|"
     r"chemo\w*|leukaemia|leukemia|EHCP|SEN plan|Down'?s syndrome|cerebral palsy|pregnant|"

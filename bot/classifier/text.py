@@ -8,7 +8,9 @@ import unicodedata
 
 # Zero-width, joiner-less and bidirectional control characters: invisible, and used to slip
 # words past filters ("f\u200buck"). The zero-width joiner is kept for emoji sequences.
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,300}>")
 _SPACE = re.compile(r"\s+")
 # A sentence ends at . ! ? or an ellipsis followed by space, or at a line break.
@@ -45,9 +47,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, len(text)))
     merged: list[tuple[int, int]] = []
     for span in spans:
-        if merged and (span[1] - span[0] < _MIN_SEGMENT_CHARS):
-            merged[-1] = (merged[-1][0], span[1])
-        elif merged and (merged[-1][1] - merged[-1][0] < _MIN_SEGMENT_CHARS):
+        if (merged and (span[1] - span[0] < _MIN_SEGMENT_CHARS)) or (
+            merged and (merged[-1][1] - merged[-1][0] < _MIN_SEGMENT_CHARS)
+        ):
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)
