@@ -12,9 +12,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from bot.labels import Label
 from bot.reports.figures import TRUST, ReportFigures
+from bot.reports.followers import PLATFORM_NAMES
 from bot.reports.moderation import UNCLASSIFIED, Moderation
 
 NO_HUMAN_ACTIONS = "no human actions this week"
+COUNT_ONLY_PLATFORMS = ("facebook", "instagram")
+"""Platforms that never say who follows: their accounts share one plain note."""
 MAX_FOLLOWERS_SHOWN = 40
 _LABEL_TITLES = {label.value: label.value.replace("_", " ").capitalize() for label in Label}
 _LABEL_TITLES[UNCLASSIFIED] = "Not yet labelled"
@@ -109,7 +112,13 @@ _ENV.filters.update(
 def render_html(figures: ReportFigures, image_src: str, image_width: int = 672) -> str:
     """The report page; ``image_src`` is ``cid:...`` in the email, the PNG's file name on disk."""
     local = figures.generated_at.astimezone(figures.week.tz)
+    count_only = [a for a in figures.accounts if a.platform in COUNT_ONLY_PLATFORMS]
+    names = [
+        PLATFORM_NAMES[p] for p in COUNT_ONLY_PLATFORMS if any(a.platform == p for a in count_only)
+    ]
     return _ENV.get_template("report.html.j2").render(
+        count_only=count_only,
+        count_only_platforms=" and ".join(names),
         f=figures,
         trust=figures.scope == TRUST,
         rows=moderation_rows(figures),

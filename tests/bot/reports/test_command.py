@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,16 @@ import pytest
 from bot.cli import main
 
 pytestmark = pytest.mark.sqlite_only
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """main() puts a handler on the root logger bound to the captured stderr: take it off."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def _config(tmp_path: Path, email_section: str = "enabled = false") -> Path:

@@ -113,8 +113,15 @@ def test_new_followers_and_watchlist_in_html(reports: dict[str, Report]) -> None
     assert "Gus" not in page  # followed after the week ended
     names = [row[0] for row in table_rows(page) if row[0] in ("Eve Moss", "Fay Hill", "Dan Ode")]
     assert names[-1] == "Dan Ode"  # flagged first
-    assert "Facebook gives the number of followers only, not who they are" in page
-    assert "Instagram gives the number of followers only, not who they are" in page
+    assert (
+        "Facebook and Instagram give the number of followers only, not who they are: for these "
+        "accounts the report can show the change in the count, nothing more." in page
+    )
+    assert "Oakfield FB (Facebook): +10; @oakfield.ig (Instagram): +5." in page
+    birch = reports["birch"].html
+    assert "Facebook gives the number of followers only" in birch
+    assert "for this account the report can show the change in the count" in birch
+    assert "Birch FB (Facebook): not known." in birch
 
 
 def test_moderation_figures_in_html(reports: dict[str, Report]) -> None:
