@@ -23,13 +23,13 @@ def _num(when: datetime) -> float:
 
 
 def trend_png(
-    accounts: Sequence[AccountFigures], weeks: Sequence[Week], *, dpi: int = 110
+    accounts: Sequence[AccountFigures], weeks: Sequence[Week], *, dpi: int = 146
 ) -> bytes:
     """Followers over ``weeks`` (oldest first), one panel per account; a note if there are none."""
     tz = weeks[-1].tz
     columns = max(1, min(_COLUMNS, len(accounts)))
     rows = max(1, math.ceil(len(accounts) / columns))
-    figure = Figure(figsize=(3.2 * columns, 2.3 * rows), dpi=dpi, layout="constrained")
+    figure = Figure(figsize=(2.3 * columns, 1.85 * rows), dpi=dpi, layout="constrained")
     FigureCanvasAgg(figure)
     if not accounts:
         axes = figure.add_subplot()
