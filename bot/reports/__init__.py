@@ -39,8 +39,11 @@ async def send_weekly(
     for report in reports:
         written += await asyncio.to_thread(write_report, report, folder)
     sent = 0
-    for report in reports:
-        sent += await send_report(mailer, report)
+    if not config.email.enabled and config.email.maildir is None:
+        _LOGGER.info("email is off in the config: weekly reports written, not sent")
+    else:
+        for report in reports:
+            sent += await send_report(mailer, report)
     _LOGGER.info(
         "weekly reports for %s: %s written to %s, %s emailed",
         reports[0].week if reports else week,

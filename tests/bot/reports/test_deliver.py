@@ -128,3 +128,17 @@ async def test_an_unreachable_server_is_logged_and_the_files_are_kept(
     failures = [r.getMessage() for r in caplog.records if r.name == "bot.reports.deliver"]
     assert len(failures) == 3
     assert failures[0].startswith("the oakfield report for 2026-W43 was not sent: SMTP 127.0.0.1:")
+
+
+async def test_with_email_off_the_reports_are_only_written(
+    engine: Engine, config: Config, known: Known, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert not config.email.enabled
+    with caplog.at_level(logging.INFO, logger="bot.reports"):
+        written = await send_weekly(
+            engine, config, Mailer(config.email), WEEK, now=NOW, out_dir=tmp_path
+        )
+    assert len(written) == 9
+    messages = [r.getMessage() for r in caplog.records]
+    assert "email is off in the config: weekly reports written, not sent" in messages
+    assert not any(m.startswith("sent the") for m in messages)
