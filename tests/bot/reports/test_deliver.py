@@ -14,10 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from bot.config import Config, EmailConfig
+from bot.config import Config, parse_config
 from bot.notify import Mailer
 from bot.reports import send_weekly
-from tests.bot.reports.conftest import NOW, WEEK, Known
+from tests.bot.reports.conftest import CONFIG, NOW, WEEK, Known
 
 
 class _Inbox:
@@ -47,17 +47,29 @@ def smtp() -> Iterator[tuple[_Inbox, int]]:
         controller.stop()
 
 
-def _mailer(port: int) -> Mailer:
-    return Mailer(
-        EmailConfig(enabled=True, host="127.0.0.1", port=port, from_address="hm@riverside.example")
+def _smtp_config(port: int, **reports: object) -> Config:
+    """The test trust, with email on and pointed at the local server."""
+    email_section = {
+        "enabled": True,
+        "host": "127.0.0.1",
+        "port": port,
+        "from_address": "hm@riverside.example",
+    }
+    return parse_config(
+        {**CONFIG, "email": email_section, "reports": {**CONFIG["reports"], **reports}}
     )
 
 
+async def _send(engine: Engine, config: Config, out_dir: Path) -> list[Path]:
+    """What the scheduler does on Monday: one mailer from the config."""
+    return await send_weekly(engine, config, Mailer(config.email), WEEK, now=NOW, out_dir=out_dir)
+
+
 async def test_reports_are_written_and_arrive_with_chart_and_csv(
-    engine: Engine, config: Config, known: Known, smtp: tuple[_Inbox, int], tmp_path: Path
+    engine: Engine, known: Known, smtp: tuple[_Inbox, int], tmp_path: Path
 ) -> None:
     inbox, port = smtp
-    written = await send_weekly(engine, config, _mailer(port), WEEK, now=NOW, out_dir=tmp_path)
+    written = await _send(engine, _smtp_config(port), tmp_path)
 
     folder = tmp_path / WEEK
     assert sorted(written) == sorted(
@@ -105,25 +117,17 @@ async def test_reports_are_written_and_arrive_with_chart_and_csv(
 async def test_a_report_without_recipients_is_written_but_not_sent(
     engine: Engine, known: Known, smtp: tuple[_Inbox, int], tmp_path: Path
 ) -> None:
-    from bot.config import parse_config
-    from tests.bot.reports.conftest import CONFIG
-
-    data = {**CONFIG, "reports": {**CONFIG["reports"], "trust_recipients": []}}
     inbox, port = smtp
-    written = await send_weekly(
-        engine, parse_config(data), _mailer(port), WEEK, now=NOW, out_dir=tmp_path
-    )
+    written = await _send(engine, _smtp_config(port, trust_recipients=[]), tmp_path)
     assert (tmp_path / WEEK / "trust.html") in written
     assert len(inbox.received) == 2
 
 
 async def test_an_unreachable_server_is_logged_and_the_files_are_kept(
-    engine: Engine, config: Config, known: Known, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    engine: Engine, known: Known, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="bot.reports.deliver"):
-        written = await send_weekly(
-            engine, config, _mailer(_free_port()), WEEK, now=NOW, out_dir=tmp_path
-        )
+        written = await _send(engine, _smtp_config(_free_port()), tmp_path)
     assert len(written) == 9
     failures = [r.getMessage() for r in caplog.records if r.name == "bot.reports.deliver"]
     assert len(failures) == 3
@@ -135,9 +139,7 @@ async def test_with_email_off_the_reports_are_only_written(
 ) -> None:
     assert not config.email.enabled
     with caplog.at_level(logging.INFO, logger="bot.reports"):
-        written = await send_weekly(
-            engine, config, Mailer(config.email), WEEK, now=NOW, out_dir=tmp_path
-        )
+        written = await _send(engine, config, tmp_path)
     assert len(written) == 9
     messages = [r.getMessage() for r in caplog.records]
     assert "email is off in the config: weekly reports written, not sent" in messages
