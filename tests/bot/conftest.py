@@ -58,20 +58,26 @@ class SimControl:
 
     async def post(self, school: str, platform: str, text: str, **extra: Any) -> str:
         body = {"platform": platform, "account": account_id(school, platform), "text": text}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{self.url}/_sim/comments", json=body | extra) as response:
-                assert response.status == 201, await response.text()
-                return str((await response.json())["id"])
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.url}/_sim/comments", json=body | extra) as response,
+        ):
+            assert response.status == 201, await response.text()
+            return str((await response.json())["id"])
 
     async def fault(self, **spec: Any) -> None:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{self.url}/_sim/faults", json=spec) as response:
-                assert response.status < 300, await response.text()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.url}/_sim/faults", json=spec) as response,
+        ):
+            assert response.status < 300, await response.text()
 
     async def state(self) -> dict[str, Any]:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{self.url}/_sim/state") as response:
-                return dict(await response.json())
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{self.url}/_sim/state") as response,
+        ):
+            return dict(await response.json())
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ async def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
     config_path = tmp_path / "config.toml"
     config_path.write_text(config_text(options), encoding="utf-8")
     log_path = tmp_path / "bot.log"
-    log = log_path.open("ab")  # noqa: ASYNC230, SIM115 (shared by every run, closed below)
+    log = log_path.open("ab")
     rng = random.Random(20261121)
     stop = asyncio.Event()
     feeder = asyncio.create_task(_feed(sim, stop, rng))

@@ -124,7 +124,7 @@ async def test_a_scripted_mix_ends_with_exactly_the_expected_sets(
         assert items[ids["question"]].suggested_reply.startswith("Hello Sam,")
         assert ids["chat"] not in items
 
-        mail = sorted(Path(trust_config.email.maildir).glob("*.eml"))
+        mail = sorted(Path(trust_config.email.maildir).glob("*.eml"))  # noqa: ASYNC240
         assert len(mail) == 1
         alert = email.message_from_bytes(mail[0].read_bytes())
         assert alert["To"] == "dsl@oakfield.example"
