@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -160,6 +161,34 @@ class SchoolConfig(_Section):
         return value
 
 
+DEFAULT_DUE_MINUTES: dict[Label, float] = {
+    Label.SAFEGUARDING: 15,
+    Label.ABUSE: 120,
+    Label.ABSENCE: 240,
+    Label.PERSONAL_DATA: 240,
+    Label.SPAM: 1440,
+    Label.COMPLAINT: 480,
+    Label.QUESTION: 480,
+    Label.POSITIVE: 2880,
+    Label.OTHER: 10080,
+}
+
+
+class QueueConfig(_Section):
+    """When an item becomes past due on the dashboard."""
+
+    due_minutes: dict[Label, float] = Field(default_factory=lambda: dict(DEFAULT_DUE_MINUTES))
+    working_day_end: time | None = time(17, 0)
+    """Complaints and questions fall due at the end of the working day (Monday to Friday)."""
+
+    @field_validator("due_minutes")
+    @classmethod
+    def _complete(cls, value: dict[Label, float]) -> dict[Label, float]:
+        if any(minutes <= 0 for minutes in value.values()):
+            raise ValueError("every due time must be more than 0 minutes")
+        return DEFAULT_DUE_MINUTES | value
+
+
 class ReportsConfig(_Section):
     dir: Path = Path("reports")
     trust_recipients: list[str] = Field(default_factory=list)
@@ -175,6 +204,7 @@ class Config(_Section):
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    queue: QueueConfig = Field(default_factory=QueueConfig)
     schools: list[SchoolConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -21,7 +21,7 @@ from bot.classifier import Classifier, Verdict
 from bot.config import Config, SchoolConfig
 from bot.labels import Label
 from bot.outbox import enqueue
-from bot.policy import Decision, decide
+from bot.policy import Decision, decide, due_at
 from bot.responses import suggest
 from connectors.records import Capability, FetchResult
 from models import (
@@ -311,7 +311,7 @@ class Pipeline:
             suggested_reply=suggestion.text if suggestion else None,
             reply_private=suggestion.private if suggestion else False,
             suggest_block=decision.suggest_block,
-            due_at=now + decision.due_after,
+            due_at=due_at(decision.label, now, self._config.queue, self._config.trust.tz),
             created_at=now,
             updated_at=now,
         )

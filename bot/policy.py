@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.classifier.settings import Thresholds
 from bot.classifier.verdict import Verdict
-from bot.config import SchoolConfig
+from bot.config import DEFAULT_DUE_MINUTES, QueueConfig, SchoolConfig
 from bot.labels import Label
 from models import QueueStatus
 
-# How soon a person should look, per label; the dashboard flags items past due.
+# How soon a person should look, per label, unless the config says otherwise.
 DUE_AFTER: dict[Label, timedelta] = {
-    Label.SAFEGUARDING: timedelta(minutes=15),
-    Label.ABUSE: timedelta(hours=2),
-    Label.ABSENCE: timedelta(hours=4),
-    Label.PERSONAL_DATA: timedelta(hours=4),
-    Label.SPAM: timedelta(days=1),
-    Label.COMPLAINT: timedelta(hours=8),
-    Label.QUESTION: timedelta(hours=8),
-    Label.POSITIVE: timedelta(days=2),
-    Label.OTHER: timedelta(days=7),
+    label: timedelta(minutes=minutes) for label, minutes in DEFAULT_DUE_MINUTES.items()
 }
+_WORKING_DAY = frozenset({Label.COMPLAINT, Label.QUESTION})
 NEEDS_REVIEW_PRIORITY = 2
 
 
@@ -36,10 +30,6 @@ class Decision:
     priority: int
     suggest_block: bool
     needs_review: bool = False
-
-    @property
-    def due_after(self) -> timedelta:
-        return DUE_AFTER[self.label]
 
 
 def decide(
@@ -92,3 +82,16 @@ def decide(
         priority=label.precedence,
         suggest_block=label is Label.ABUSE and abusive_recently >= policy.block_after_abusive,
     )
+
+
+def due_at(label: Label, received: datetime, queue: QueueConfig, tz: ZoneInfo) -> datetime:
+    """When the item becomes past due: complaints and questions by the end of the working day."""
+    if label in _WORKING_DAY and queue.working_day_end is not None:
+        local = received.astimezone(tz)
+        day = local.date()
+        while True:
+            end = datetime.combine(day, queue.working_day_end, tzinfo=tz)
+            if day.weekday() < 5 and local < end:
+                return end.astimezone(UTC)
+            day += timedelta(days=1)
+    return received + timedelta(minutes=queue.due_minutes[label])

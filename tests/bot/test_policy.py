@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bot.classifier.settings import DEFAULT_THRESHOLDS
 from bot.classifier.verdict import Verdict
-from bot.config import PolicyConfig, SchoolConfig
+from bot.config import PolicyConfig, QueueConfig, SchoolConfig
 from bot.labels import Label
-from bot.policy import decide
+from bot.policy import decide, due_at
 from models import QueueStatus
 
 SCHOOL = SchoolConfig(id="oakfield", name="Oakfield Primary School", office_phone="01632 960001")
@@ -71,3 +74,32 @@ def test_a_failed_classification_is_queued_for_review_and_not_hidden() -> None:
     assert decision.needs_review
     assert decision.queue
     assert not decision.hide
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("received_local", "due_local"),
+    [
+        (datetime(2026, 11, 18, 9, 5), datetime(2026, 11, 18, 17, 0)),  # Wednesday morning
+        (datetime(2026, 11, 20, 18, 30), datetime(2026, 11, 23, 17, 0)),  # Friday evening
+        (datetime(2026, 10, 24, 12, 0), datetime(2026, 10, 26, 17, 0)),  # over the clock change
+    ],
+)
+def test_questions_fall_due_at_the_end_of_the_working_day(
+    received_local: datetime, due_local: datetime
+) -> None:
+    received = received_local.replace(tzinfo=LONDON).astimezone(UTC)
+    due = due_at(Label.QUESTION, received, QueueConfig(), LONDON)
+    assert due == due_local.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def test_safeguarding_is_due_in_minutes_and_the_config_can_change_it() -> None:
+    received = datetime(2026, 11, 21, 22, 0, tzinfo=UTC)
+    assert due_at(Label.SAFEGUARDING, received, QueueConfig(), LONDON) == received + timedelta(
+        minutes=15
+    )
+    quicker = QueueConfig(due_minutes={Label.SAFEGUARDING: 5})
+    assert due_at(Label.SAFEGUARDING, received, quicker, LONDON) == received + timedelta(minutes=5)
+    assert quicker.due_minutes[Label.ABUSE] == 120
