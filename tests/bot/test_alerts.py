@@ -1,0 +1,78 @@
+"""A safeguarding comment emails the DSL in full, and a webhook gets no comment text."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import Engine
+
+from bot.classifier import Classifier
+from bot.config import Config
+from bot.runtime import Bot
+from tests.bot.conftest import SimControl
+
+DISCLOSURE = "My little brother says his dad locks him in the shed at night and he is scared"
+
+
+async def test_the_dsl_email_and_the_webhook_say_what_each_should(
+    engine: Engine,
+    trust_config: Config,
+    classifier: Classifier,
+    sim: SimControl,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    received: list[dict[str, str]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.Response(text="1")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    monkeypatch.setenv("OAKFIELD_WEBHOOK", str(server.make_url("/hook")))
+    schools = [
+        school.model_copy(update={"webhook_url_env": "OAKFIELD_WEBHOOK"})
+        if school.id == "oakfield"
+        else school
+        for school in trust_config.schools
+    ]
+    config = trust_config.model_copy(update={"schools": schools})
+    await sim.post("oakfield", "instagram", DISCLOSURE, author={"id": "u1", "name": "Alex Smith"})
+    bot = await Bot.create(config, engine=engine, classifier=classifier)
+    try:
+        await bot.run_once()
+    finally:
+        await bot.stop()
+        await server.close()
+
+    (path,) = Path(config.email.maildir or "").glob("*.eml")  # noqa: ASYNC240
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    body = message.get_content()
+    assert message["To"] == "dsl@oakfield.example"
+    assert message["Subject"].strip().startswith("[Hallmonitor] Safeguarding concern: Oakfield")
+    for expected in (
+        DISCLOSURE,
+        "Alex Smith",
+        "instagram",
+        "Oakfield Primary School",
+        "Europe/London",
+        "hidden",
+        "/items/",
+    ):
+        assert expected in body
+
+    (payload,) = received
+    assert set(payload) == {"text"}
+    assert "Oakfield Primary School" in payload["text"]
+    assert "instagram" in payload["text"]
+    assert "safeguarding" in payload["text"]
+    assert "/items/" in payload["text"]
+    assert "shed" not in payload["text"]
+    assert "Alex" not in payload["text"]
