@@ -75,4 +75,4 @@ async def test_the_dsl_email_and_the_webhook_say_what_each_should(
     assert "safeguarding" in payload["text"]
     assert "/items/" in payload["text"]
     assert "shed" not in payload["text"]
-    assert "Alex" not in payload["text"]
+    assert "alexsmith" not in payload["text"]
