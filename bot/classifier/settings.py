@@ -25,25 +25,30 @@ class Thresholds(BaseModel):
     queue: float = Field(ge=0.0, le=1.0)
 
 
-# Defaults measured with `hallmonitor eval` on the holdout of school_comments_dev.csv and
-# on cross-validated predictions over the training rows; see docs/classifier.md, "Thresholds".
-# safeguarding: auto_hide is low on purpose: a missed disclosure is the costliest error, and
-#   every safeguarding score >= 0.50 on the holdout was a real disclosure (precision 1.00).
-# abuse: scores >= 0.85 were abuse in every case measured (precision 1.00 on holdout and CV).
-# absence / personal_data: detectors give 0.90+ for an explicit match (phone, "won't be in").
-# spam: scores >= 0.85 were spam in every case measured.
-# keep group (complaint, question, positive, other): never auto-hidden (auto_hide = 1.0);
-#   queue = 0.5 puts a complaint or question in the queue once it is the likelier reading.
+# Defaults measured on the 90-row holdout of school_comments_dev.csv (never trained on) with
+# head 97cb88b42a7c; abuse also on 1,500 tweets of the Davidson holdout. "P/R at t" is the
+# precision and recall of "score >= t" for that label. Reproduce: docs/classifier.md.
+# Hide group: auto_hide is the lowest round threshold with P = 1.00 on the holdout.
+#   safeguarding 0.50: P 1.00 R 1.00 at 0.5 (0.95: R 0.50). The policy alerts the DSL
+#     whatever the score; auto_hide only says when hiding need not wait for a person.
+#   abuse 0.85: P 1.00 R 1.00 at 0.85 (0.9: R 0.70); Davidson P 0.99 R 0.96 at 0.85.
+#   absence 0.80: P 1.00 R 0.80 at 0.8 (0.7: P 0.90).
+#   personal_data 0.70: P 1.00 R 0.90 at 0.7 (0.5: P 0.91).
+#   spam 0.70: P 1.00 R 0.90 at 0.7 (0.5: P 0.83).
+# Keep group: never auto-hidden (1.0). "queue" applies when the label is primary:
+#   complaint 0.20: P 0.90 R 0.90 (0.3: R 0.80); question 0.10: R 0.80, every question the
+#   model calls primary (an unanswered question is the costlier miss); positive 0.20:
+#   P 1.00 R 0.80; other 1.00: never queued, LABELS.md wants no action.
 DEFAULT_THRESHOLDS: dict[Label, Thresholds] = {
     Label.SAFEGUARDING: Thresholds(auto_hide=0.50, queue=0.0),
     Label.ABUSE: Thresholds(auto_hide=0.85, queue=0.0),
     Label.ABSENCE: Thresholds(auto_hide=0.80, queue=0.0),
-    Label.PERSONAL_DATA: Thresholds(auto_hide=0.80, queue=0.0),
-    Label.SPAM: Thresholds(auto_hide=0.85, queue=0.0),
-    Label.COMPLAINT: Thresholds(auto_hide=1.0, queue=0.5),
-    Label.QUESTION: Thresholds(auto_hide=1.0, queue=0.5),
-    Label.POSITIVE: Thresholds(auto_hide=1.0, queue=0.5),
-    Label.OTHER: Thresholds(auto_hide=1.0, queue=0.5),
+    Label.PERSONAL_DATA: Thresholds(auto_hide=0.70, queue=0.0),
+    Label.SPAM: Thresholds(auto_hide=0.70, queue=0.0),
+    Label.COMPLAINT: Thresholds(auto_hide=1.0, queue=0.20),
+    Label.QUESTION: Thresholds(auto_hide=1.0, queue=0.10),
+    Label.POSITIVE: Thresholds(auto_hide=1.0, queue=0.20),
+    Label.OTHER: Thresholds(auto_hide=1.0, queue=1.0),
 }
 
 
