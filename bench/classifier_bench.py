@@ -49,7 +49,8 @@ def _machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{model}, {os.cpu_count()} cores, {memory:.1f} GiB RAM, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{model}, {os.cpu_count()} cores, {memory:.1f} GiB RAM, Python {python}"
 
 
 def _throughput(classify: object, texts: list[str], batch: int) -> float:
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     detoxify_shaped(bert_texts[:8])
     bert_cps = _throughput(detoxify_shaped, bert_texts, args.batch)
     bert_median, _ = _latency_ms(detoxify_shaped, bert_texts[:50])
-    print(f"detoxify-shaped BERT-base   {bert_cps:.0f} comments/s, single median {bert_median:.1f} ms")
+    single = f"single median {bert_median:.1f} ms"
+    print(f"detoxify-shaped BERT-base   {bert_cps:.0f} comments/s, {single}")
     print(f"ratio embedded / BERT-base  {cps / bert_cps:.1f}x the throughput")
 
 
