@@ -59,7 +59,7 @@ async def test_the_dsl_email_and_the_webhook_say_what_each_should(
     assert message["Subject"].strip().startswith("[Hallmonitor] Safeguarding concern: Oakfield")
     for expected in (
         DISCLOSURE,
-        "Alex Smith",
+        "alexsmith",
         "instagram",
         "Oakfield Primary School",
         "Europe/London",
