@@ -63,7 +63,7 @@ async def test_the_dsl_email_and_the_webhook_say_what_each_should(
         "instagram",
         "Oakfield Primary School",
         "Europe/London",
-        "hidden",
+        "hiding the comment from public view",
         "/items/",
     ):
         assert expected in body
