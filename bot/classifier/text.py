@@ -26,6 +26,8 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
+    # Lone surrogates (from broken emoji in some API payloads) cannot reach the tokenizer.
+    text = text.encode("utf-8", "replace").decode("utf-8")
     cleaned = html.unescape(_TAG.sub(" ", text))
     cleaned = unicodedata.normalize("NFKC", cleaned)
     cleaned = _INVISIBLE.sub("", cleaned)

@@ -151,3 +151,48 @@ def test_a_file_that_is_not_a_checkpoint_is_a_clear_error(tmp_path: Path) -> Non
 def test_checkpoint_without_config_dir_is_rejected_by_the_settings(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="go together"):
         ClassifierSettings(backend="detoxify", detoxify_checkpoint=tmp_path / "x.ckpt")
+
+
+def test_eval_command_runs_the_detoxify_backend(
+    tmp_path: Path,
+    embedded: EmbeddedClassifier,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import argparse
+    import json
+
+    from bot.classifier import commands
+
+    checkpoint, config_dir = _tiny_checkpoint(tmp_path, [-6.0, -6.0, -6.0, 5.0, -6.0, -6.0])
+    data = tmp_path / "data.csv"
+    data.write_text(
+        "text,label\nI will find you,abuse\nIs it PE today?,question\n", encoding="utf-8"
+    )
+    original_init = EmbeddedClassifier.__init__
+
+    def init(self: EmbeddedClassifier, settings: ClassifierSettings | None = None) -> None:
+        original_init(self, settings)
+        self._encoder, self._profanity = embedded._encoder, embedded._profanity
+
+    monkeypatch.setattr(EmbeddedClassifier, "__init__", init)
+    parser = argparse.ArgumentParser()
+    commands.register(parser.add_subparsers())
+    args = parser.parse_args(
+        [
+            "eval",
+            str(data),
+            "--json",
+            "--backend",
+            "detoxify",
+            "--detoxify-checkpoint",
+            str(checkpoint),
+            "--detoxify-config-dir",
+            str(config_dir),
+        ]
+    )
+    assert args.handler(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    # The tiny model calls everything a threat, so both rows come out as abuse.
+    assert report["confusion"]["abuse"]["abuse"] == 1
+    assert report["confusion"]["question"]["abuse"] == 1

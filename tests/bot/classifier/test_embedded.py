@@ -58,6 +58,7 @@ BAD_INPUT = [
     "Dzień dobry, czy jutro jest wycieczka?",  # Polish
     "کیا کل اسکول کھلا ہے؟",  # Urdu
     "\x00\x01\x02",
+    "broken emoji \ud83d here",  # a lone surrogate, as some API payloads carry
     "\n\n\n",
 ]
 
