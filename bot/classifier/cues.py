@@ -187,7 +187,7 @@ RULES: tuple[_Rule, ...] = (
         0.9,
         "threat",
         r"\bneeds? (?:a (?:slap|smack|kicking|good hiding)|sorting out)|\bi'?ll be waiting (?:for (?:you|her|him)|at)"
-        r"|\bsee what happens\b|\bwatch (?:your|his|her) back|\bi know where (?:you|she|he|they) live"
+        r"|\bsee what happens\b|\bwatch (?:your|his|her) back|\bbetter watch (?:out|(?:him|her|your|them)sel)|\bi know where (?:you|she|he|they) live"
         r"|\bsort (?:him|her|them|that \w+) out|\bgets? what'?s coming|\bhope someone keys"
         r"|\b(?:smash|punch|kick) (?:his|her|your|their) (?:\w+ )?(?:face|head|lights)"
         r"|\bdrag (?:him|her|that \w+) out|\bcar park\. \d",
@@ -234,7 +234,7 @@ RULES: tuple[_Rule, ...] = (
         r"(?! the mood| charge)|\b(?:isn'?t|is not|not) (?:coming )?in (?:today|tomorrow|school|this week|till|until)\b|\bwon'?t (?:be|b) (?:at|in) (?:school|\w+ club|registration|practice)"
         r"|\b(?:off|home) (?:sick(?! of)|poorly|ill\b|today|til+|until|with (?!(?:the |my )?(?:kids|children|family|friends|work))(?:a |the )?\w+)"
         r"|\bkeep(?:ing)? (?:him|her|them|\w+) (?:off|home|in bed)\b|\b(?:won'?t|wont|can'?t) make (?:it in|registration|school)"
-        r"|\b(?:duvet|sick) day\b|\bstay(?:ing)? (?:off|home) (?:today|tomorrow|till|until|for)",
+        r"|\b(?:duvet|sick) day\b|\bno school for (?:us|him|her|them|\w+) (?:today|tomorrow)|\bstay(?:ing)? (?:off|home) (?:today|tomorrow|till|until|for)",
     ),
     _rule(
         _ABS,
@@ -256,7 +256,7 @@ RULES: tuple[_Rule, ...] = (
         _ABS,
         0.6,
         "illness or a medical appointment",
-        r"\b(?:been|being|was|is|feeling) sick\b|\bpoorly\b|\btemperature\b|\bfever\b|\bd&v\b|\b(?:sickness|tummy) bug"
+        r"\b(?:been|being|feeling) sick\b|\b(?:he|she|they|he's|she's|was) (?:is |was |been )?sick\b|\bup all night\b|\bpoorly\b|\btemperature\b|\bfever\b|\bd&v\b|\b(?:sickness|tummy) bug"
         r"|\bvomit\w*|\bthrowing up|\bchicken ?pox|\btonsillitis|\bconjunctivitis|\bflu\b|\bcovid\b|\bmigraine"
         r"|\bhand,? foot and mouth|\bear ?ache|\bchest infection|\bgot the bug|\bappointment\b|\bdentist\b"
         r"|\bhospital\b|\bfracture clinic|\boperation\b|\bop\b",

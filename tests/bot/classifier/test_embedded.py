@@ -24,6 +24,17 @@ TRAPS = [
     ("You're a useless f***ing joke of a head", Label.ABUSE),
     ("Earn £400 a week from home, DM me for info 💰", Label.SPAM),
     ("ring me on 07700 900765 about the lift share", Label.PERSONAL_DATA),
+    ("This is sick, well done Year 6!", Label.POSITIVE),
+    ("No school for us today, Evie's been up all night coughing", Label.ABSENCE),
+    ("I'll be at the gates tomorrow and that teacher better watch out", Label.ABUSE),
+    ("I could kill for a coffee after that drop off 😂", Label.OTHER),
+    ("The car park is lethal, someone will get killed one of these days", Label.COMPLAINT),
+    (
+        "Some bloke in a silver car keeps pulling up by the infant gate calling kids over",
+        Label.SAFEGUARDING,
+    ),
+    ("Happy 8th birthday to our gorgeous Isla Thompson in 3R 🎂", Label.PERSONAL_DATA),
+    ("Claim your free Tesco gift card now 👉 tesco-gifts.example.net", Label.SPAM),
 ]
 
 
