@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.auth import SignInLimiter
 from bot.config import Config
-from bot.web import views_admin, views_auth, views_item, views_queue
+from bot.web import views_admin, views_auth, views_item, views_mailbox, views_queue
 from bot.web.filters import install as install_filters
 from bot.web.health import healthz
 from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, WAKE_OUTBOX
@@ -53,6 +53,7 @@ def create_app(
         undefined=jinja2.StrictUndefined,
     )
     install_filters(env, config)
+    env.globals["mailbox_enabled"] = config.email.maildir is not None
 
     router = app.router
     router.add_get("/healthz", healthz)
@@ -71,4 +72,6 @@ def create_app(
     router.add_get("/audit", views_admin.audit_log)
     router.add_get("/accounts", views_admin.accounts)
     router.add_get("/exports/relabelled.csv", views_admin.relabelled_csv_export)
+    router.add_get("/mailbox", views_mailbox.mailbox)
+    router.add_get("/mailbox/{name}", views_mailbox.mailbox_message)
     return app
