@@ -9,6 +9,7 @@ that reply. Screenshots of the queue and an item, phone- and desktop-sized, go t
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -262,19 +263,22 @@ async def test_hostile_comment_renders_inert(loop_setup, browser):
 
 
 @pytest.mark.sqlite_only
-async def test_screenshots_phone_and_desktop(loop_setup, browser):
+async def test_screenshots_phone_and_desktop(loop_setup, browser, tmp_path):
+    """Kept in docs/screenshots when HALLMONITOR_UPDATE_SCREENSHOTS=1, else in a temp folder."""
     loop = loop_setup
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder = SCREENSHOTS if os.environ.get("HALLMONITOR_UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page = await _signed_in(browser, loop.base, CHAMPION, viewport)
         await page.goto("/queue")
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"queue scrolls sideways on {name}"
-        await page.screenshot(path=str(SCREENSHOTS / f"queue-{name}.png"), full_page=True)
+        await page.screenshot(path=str(folder / f"queue-{name}.png"), full_page=True)
+        assert (folder / f"queue-{name}.png").stat().st_size > 10_000
         await page.goto(f"/items/{loop.item}")
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"item page scrolls sideways on {name}"
-        await page.screenshot(path=str(SCREENSHOTS / f"item-{name}.png"), full_page=True)
+        await page.screenshot(path=str(folder / f"item-{name}.png"), full_page=True)
         # Keyboard: the skip link is the first stop, and it lands on the main content.
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.textContent") == "Skip to content"
