@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
@@ -241,42 +242,63 @@ class Pipeline:
             decision = _without_block(decision)
         item = self._queue(session, school, comment, decision, capabilities, now)
         if decision.hide:
-            enqueue(
+            detail = f"{decision.label.value}: hidden automatically"
+            self._act(
                 session,
                 ActionKind.HIDE,
-                key=f"hide:auto:{comment.id}",
-                account_id=account.id,
-                comment_id=comment.id,
-                queue_item_id=item.id if item else None,
-            )
-            audit.record(
-                session,
-                "auto_hide",
-                school_id=school.id,
-                comment_id=comment.id,
-                queue_item_id=item.id if item else None,
-                detail=f"{decision.label.value}: hidden automatically",
+                "hide:auto",
+                item,
+                comment,
+                account,
+                {},
+                audit_as=("auto_hide", detail),
             )
         if decision.alert_dsl:
-            enqueue(
+            self._act(
                 session,
                 ActionKind.ALERT,
-                key=f"alert:safeguarding:{comment.id}",
-                account_id=account.id,
-                comment_id=comment.id,
-                queue_item_id=item.id if item else None,
-                payload={"reason": "safeguarding"},
-            )
-            audit.record(
-                session,
-                "escalated",
-                school_id=school.id,
-                comment_id=comment.id,
-                queue_item_id=item.id if item else None,
-                detail="safeguarding: DSL alerted",
+                "alert:safeguarding",
+                item,
+                comment,
+                account,
+                {"reason": "safeguarding"},
+                audit_as=("escalated", "safeguarding: DSL alerted"),
             )
         return Outcome(
             comment.id, decision.label, decision.hide, decision.alert_dsl, decision.queue
+        )
+
+    @staticmethod
+    def _act(
+        session: Session,
+        kind: ActionKind,
+        key: str,
+        item: QueueItem | None,
+        comment: Comment,
+        account: Account,
+        payload: dict[str, Any],
+        *,
+        audit_as: tuple[str, str],
+    ) -> None:
+        """An outbox row the bot decided on, and its line in the audit log."""
+        item_id = item.id if item else None
+        enqueue(
+            session,
+            kind,
+            key=f"{key}:{comment.id}",
+            account_id=account.id,
+            comment_id=comment.id,
+            queue_item_id=item_id,
+            payload=payload,
+        )
+        action, detail = audit_as
+        audit.record(
+            session,
+            action,
+            school_id=account.school_id,
+            comment_id=comment.id,
+            queue_item_id=item_id,
+            detail=detail,
         )
 
     def _queue(
