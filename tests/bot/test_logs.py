@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 
+from sqlalchemy import Engine
+
+from bot.classifier import Classifier
+from bot.config import Config
 from bot.logs import configure_logging, redactor
+from bot.runtime import Bot
+from tests.bot.conftest import SimControl
 
 
 def test_a_registered_secret_is_redacted_from_message_args_and_tracebacks() -> None:
@@ -27,3 +34,26 @@ def test_a_registered_secret_is_redacted_from_message_args_and_tracebacks() -> N
     assert "[redacted]" in output
     assert "account=facebook:1" in output
     assert output.count("\n") >= 2
+
+
+async def test_a_token_from_the_environment_never_reaches_the_logs_of_a_failing_call(
+    engine: Engine, trust_config: Config, classifier: Classifier, sim: SimControl
+) -> None:
+    token = os.environ["DEMO_OAKFIELD_FACEBOOK_TOKEN"]
+    await sim.fault(
+        kind="expired_token", platform="facebook", account="100000000000001", count=None
+    )
+    await sim.fault(kind="error", status=500, platform="instagram", count=None)
+    stream = io.StringIO()
+    configure_logging("DEBUG", stream)
+    bot = await Bot.create(trust_config, engine=engine, classifier=classifier)
+    try:
+        await bot.run_once()
+    finally:
+        await bot.stop()
+        configure_logging("INFO")
+    output = stream.getvalue()
+    assert "AuthError" in output
+    assert "TransientError" in output
+    assert token not in output
+    assert "demo-token-" not in output
