@@ -445,14 +445,15 @@ class Bench:
         )
         actions = query(
             self.db,
-            "SELECT kind, status, comment_id, done_at, idempotency_key FROM actions",
+            "SELECT kind, status, comment_id, done_at, idempotency_key, created_at FROM actions",
         )
         by_id = {int(c[0]): c for c in comments}  # type: ignore[call-overload]
         hide: dict[str, list[float]] = defaultdict(list)
         email: dict[str, list[float]] = defaultdict(list)
         read: dict[str, list[float]] = defaultdict(list)
         statuses: Counter[tuple[str, str]] = Counter()
-        for kind, status, comment_id, done_at, key in actions:
+        stages: dict[str, list[float]] = defaultdict(list)
+        for kind, status, comment_id, done_at, key, queued in actions:
             statuses[(str(kind), str(status))] += 1
             if status != "done" or comment_id is None or done_at is None:
                 continue
@@ -463,6 +464,16 @@ class Bench:
             phase = info.phase if info else "other"
             if kind == "hide" and str(key).startswith("hide:auto:"):
                 hide[phase].append((when(done_at) - when(comment[2])).total_seconds())
+                # where a hide's time goes: waiting for the poll, classification, the outbox
+                stages["read (fetched - posted)"].append(
+                    (when(comment[3]) - when(comment[2])).total_seconds()
+                )
+                stages["classify (action queued - fetched)"].append(
+                    (when(queued) - when(comment[3])).total_seconds()
+                )
+                stages["outbox (done - action queued)"].append(
+                    (when(done_at) - when(queued)).total_seconds()
+                )
             elif kind == "alert":
                 email[phase].append((when(done_at) - when(comment[3])).total_seconds())
         for _, platform_id, created, fetched, _ in comments:
@@ -475,6 +486,7 @@ class Bench:
             hide=dict(hide),
             email=dict(email),
             read=dict(read),
+            stages=dict(stages),
             statuses=dict(statuses),
             stored=len(comments),
             matched=matched,
@@ -605,6 +617,9 @@ def report(results: dict[str, object], args: argparse.Namespace) -> str:
     )
     for phase in ("steady", "burst"):
         lines.append(_row(f"read, {phase} (read - posted)", read.get(phase, []), None))
+    stages: dict[str, list[float]] = results["stages"]  # type: ignore[assignment]
+    for name, values in stages.items():
+        lines.append(_row(f"automatic hides, stage: {name}", values, None))
     lines += [
         "",
         "| idle polls | value |",
