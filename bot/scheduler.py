@@ -35,12 +35,14 @@ class JobQueue:
         )
         self._on_error = on_error
         self._running: set[asyncio.Task[Any]] = set()
+        self._active: set[str] = set()
         self.timezone = timezone
 
     async def _run(self, job_id: str, func: JobFunc) -> None:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
+        self._active.add(job_id)
         try:
             await func()
         except asyncio.CancelledError:
@@ -48,6 +50,7 @@ class JobQueue:
         except Exception as exc:  # the job's edge: report once, keep the scheduler alive
             self._on_error(job_id, exc)
         finally:
+            self._active.discard(job_id)
             if task is not None:
                 self._running.discard(task)
 
@@ -83,7 +86,12 @@ class JobQueue:
         )
 
     def run_soon(self, job_id: str, delay: float = 0.0) -> None:
-        """Bring a job's next run forward (or push it back, for a rate limit)."""
+        """Bring a job's next run forward (or push it back, for a rate limit).
+
+        A job running now is not brought forward: it would only be skipped as a second instance.
+        """
+        if delay <= 0 and job_id in self._active:
+            return
         job = self._scheduler.get_job(job_id)
         if job is not None:
             job.modify(next_run_time=datetime.now(self.timezone) + timedelta(seconds=delay))

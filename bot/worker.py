@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -52,7 +53,8 @@ class OutboxWorker:
         http: aiohttp.ClientSession | None = None,
         clock: Callable[[], datetime] = utcnow,
         policy: RetryPolicy = OUTBOX_POLICY,
-        batch: int = 20,
+        batch: int = 50,
+        concurrency: int = 8,
     ) -> None:
         self._engine = engine
         self._config = config
@@ -63,6 +65,7 @@ class OutboxWorker:
         self._policy = policy
         self._batch = batch
         self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(concurrency)
 
     def recover(self) -> int:
         """Put rows left in flight by a crash back in the queue; returns how many."""
@@ -78,27 +81,31 @@ class OutboxWorker:
         return count
 
     async def drain(self) -> int:
-        """Execute every action that is due now; returns how many were attempted."""
+        """Execute every action that is due now; returns how many were attempted.
+
+        Actions on different comments run side by side (platform calls are slow); those on
+        the same comment run in order, so a hide and a later unhide never cross.
+        """
         async with self._lock:
             attempted = 0
             while True:
-                ids = await asyncio.to_thread(self._claim)
-                if not ids:
+                claimed = await asyncio.to_thread(self._claim)
+                if not claimed:
                     return attempted
-                for action_id in ids:
-                    await self._run(action_id)
-                    attempted += 1
+                by_comment: dict[object, list[int]] = defaultdict(list)
+                for action_id, comment_id in claimed:
+                    by_comment[
+                        comment_id if comment_id is not None else ("action", action_id)
+                    ].append(action_id)
+                await asyncio.gather(*(self._run_in_order(ids) for ids in by_comment.values()))
+                attempted += len(claimed)
 
-    def next_due(self) -> datetime | None:
-        with Session(self._engine) as session:
-            return session.exec(
-                select(Action.next_attempt_at)
-                .where(Action.status == ActionStatus.PENDING)
-                .order_by(col(Action.next_attempt_at))
-                .limit(1)
-            ).first()
+    async def _run_in_order(self, action_ids: list[int]) -> None:
+        async with self._slots:
+            for action_id in action_ids:
+                await self._run(action_id)
 
-    def _claim(self) -> list[int]:
+    def _claim(self) -> list[tuple[int, int | None]]:
         now = self._clock()
         with session_scope(self._engine) as session:
             rows = session.exec(
@@ -111,7 +118,7 @@ class OutboxWorker:
                 action.status = ActionStatus.IN_FLIGHT
                 action.attempts += 1
                 action.updated_at = now
-            return [action.id for action in rows if action.id is not None]
+            return [(action.id, action.comment_id) for action in rows if action.id is not None]
 
     async def _run(self, action_id: int) -> None:
         with Session(self._engine, expire_on_commit=False) as session:
