@@ -36,7 +36,7 @@ def _verdict(label: Label, score: float) -> Verdict:
         (Label.COMPLAINT, 0.80, False, False, True),
         (Label.QUESTION, 0.80, False, False, True),
         (Label.POSITIVE, 0.80, False, False, True),
-        (Label.QUESTION, 0.30, False, False, False),
+        (Label.QUESTION, 0.05, False, False, False),
         (Label.OTHER, 0.99, False, False, False),
     ],
 )
