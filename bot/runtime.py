@@ -124,7 +124,7 @@ class Bot:
                 account.job_id,
                 lambda account=account: self.poll(account),  # type: ignore[misc]
                 seconds=account.poll_seconds,
-                jitter=min(30.0, account.poll_seconds / 10),
+                jitter=min(5.0, account.poll_seconds / 20),
             )
         self.jobs.every(OUTBOX_JOB, self.worker.drain, seconds=OUTBOX_EVERY)
         self.jobs.cron("snapshot:followers", self.snapshot_followers, hour=6, minute=30)
