@@ -24,10 +24,16 @@ class AlertError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Alert:
+    """An email with a fixed Message-ID (so a resend is recognisable), and a webhook post."""
+
     email: Email
     webhook_url: str | None
     webhook_text: str | None
-    message_id: str
+
+    @property
+    def message_id(self) -> str:
+        assert self.email.message_id is not None
+        return self.email.message_id
 
 
 def _done_so_far(session: Session, comment_id: int) -> str:
@@ -82,13 +88,14 @@ def compose(
         to=list(school.dsl_emails),
         subject=f"[Hallmonitor] {label}: {school.name} ({comment.platform})",
         text="\n".join(lines),
+        message_id=message_id,
     )
     webhook_url = environ.get(school.webhook_url_env) if school.webhook_url_env else None
     webhook_text = (
         f"Hallmonitor: {label.lower()} at {school.name} on {comment.platform}. "
         f"Open the dashboard: {link or config.dashboard.base_url}"
     )
-    return Alert(email, webhook_url, webhook_text if webhook_url else None, message_id)
+    return Alert(email, webhook_url, webhook_text if webhook_url else None)
 
 
 def _account_health(action: Action, config: Config, message_id: str) -> Alert:
@@ -107,8 +114,9 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
         to=list(config.trust.admin_emails),
         subject=f"[Hallmonitor] Action needed: {account}",
         text=text,
+        message_id=message_id,
     )
-    return Alert(email, None, None, message_id)
+    return Alert(email, None, None)
 
 
 def account_label(account: Account) -> str:

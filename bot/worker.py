@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -183,7 +182,7 @@ class OutboxWorker:
             alert = compose(session, action, self._config)
         if action.attempts > 1 and self._mailer.already_sent(alert.message_id):
             return "already sent"
-        await self._mailer.send(replace(alert.email, message_id=alert.message_id))
+        await self._mailer.send(alert.email)
         if alert.webhook_url and alert.webhook_text and self._http is not None:
             try:
                 await post_webhook(self._http, alert.webhook_url, alert.webhook_text)
