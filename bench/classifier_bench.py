@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     print(f"machine             {_machine()}, torch threads {torch.get_num_threads()}")
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average        {load} (1, 5, 15 min: other work on the same CPUs)")
     print(f"embedded backend    {classifier.version}")
     print(f"load (cold, incl. imports)  {load_s:.2f} s")
     print(f"batched ({args.batch}/batch)       {cps:.0f} comments/s over {len(texts)} comments")
