@@ -78,7 +78,7 @@ class MiniLMEncoder:
         self,
         texts: Sequence[str],
         spans: Sequence[Sequence[tuple[int, int]]] | None = None,
-        batch_size: int = 64,
+        batch_size: int = 16,
     ) -> list[Encoded]:
         """Embed every text, and for each text every (start, end) character span given."""
         wanted = spans if spans is not None else [[] for _ in texts]
