@@ -150,7 +150,7 @@ class DetoxifyClassifier(Classifier):
                     reasons=decision.reasons,
                     model=self.name,
                     version=self.version,
-                    abuse_subtype=subtype if decision.label is Label.ABUSE else None,
+                    abuse_subtype=decision.abuse_subtype,
                 )
             )
         return verdicts

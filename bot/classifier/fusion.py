@@ -58,9 +58,10 @@ def decide(
     if primary is None:
         primary = max(_KEEP, key=lambda label: scores[label])
     reasons = _reasons(primary, scores, head_scores, strongest, decision, model_reason)
-    subtype = strongest[Label.ABUSE].subtype if Label.ABUSE in strongest else None
-    if subtype is None and scores[Label.ABUSE] >= decision[Label.ABUSE]:
-        subtype = "toxicity"
+    subtype = None
+    if scores[Label.ABUSE] >= decision[Label.ABUSE]:
+        abuse_finding = strongest.get(Label.ABUSE)
+        subtype = (abuse_finding.subtype if abuse_finding else None) or "toxicity"
     return Decision(primary, scores, reasons, subtype)
 
 

@@ -17,6 +17,9 @@ class Verdict:
     distribution, because a comment can be several things at once (an absence and a question).
     ``label`` is the first label in precedence order whose score reached its decision
     threshold, so a disclosure inside a thank-you still comes out as safeguarding.
+    ``abuse_subtype`` (toxicity, insult, threat, identity_attack, obscene, sexual_explicit,
+    defamation) is set whenever the abuse score reached its threshold, even when a label
+    of higher precedence is primary: a disclosure full of swearing is still both.
     """
 
     label: Label

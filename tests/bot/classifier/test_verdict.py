@@ -38,6 +38,7 @@ def test_safeguarding_wins_over_abuse_when_both_apply() -> None:
     ]
     decision = decide(_head(complaint=0.6), findings, DECISION)
     assert decision.label is Label.SAFEGUARDING
+    assert decision.abuse_subtype == "toxicity"  # the rule named no subtype
     assert decision.reasons[0] == "a child hurt: 'punched'"
     assert decision.scores[Label.ABUSE] >= 0.95
 
@@ -65,3 +66,13 @@ def test_absence_outranks_personal_data_and_question() -> None:
         Finding(Label.ABSENCE, 0.93, "a pupil not coming in: 'won't be in'"),
     ]
     assert decide(_head(question=0.8), findings, DECISION).label is Label.ABSENCE
+
+
+def test_abuse_subtype_is_kept_when_a_higher_label_wins() -> None:
+    findings = [
+        Finding(Label.ABUSE, 0.93, "masked swear word: 'f***ing'", "obscene"),
+        Finding(Label.SAFEGUARDING, 0.9, "a child hurt: 'punched'"),
+    ]
+    decision = decide(_head(), findings, DECISION)
+    assert (decision.label, decision.abuse_subtype) == (Label.SAFEGUARDING, "obscene")
+    assert decide(_head(question=0.9), [], DECISION).abuse_subtype is None
