@@ -13,6 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from bot.access import Viewer, can_see_text
+from bot.triage import page_number
 from models import AuditEntry, Classification, Comment, QueueItem
 
 AUDIT_PAGE = 100
@@ -38,10 +39,7 @@ class AuditFilters:
                 return None
 
         item = str(query.get("item", "")).strip().lstrip("#")
-        try:
-            page = max(1, min(10_000, int(query.get("page", 1))))
-        except ValueError:
-            page = 1
+        page = page_number(query)
         return cls(
             school=str(query.get("school", ""))[:64],
             actor=str(query.get("actor", "")).strip()[:254],

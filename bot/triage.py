@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,10 +53,7 @@ class QueueFilters:
             value = str(query.get(name, default))
             return value if value in choices else default
 
-        try:
-            page = max(1, min(10_000, int(query.get("page", 1))))
-        except ValueError:
-            page = 1
+        page = page_number(query)
         return cls(
             school=str(query.get("school", ""))[:64],
             platform=pick("platform", PLATFORMS),
@@ -266,3 +264,11 @@ def list_queue(
         pages=pages,
         schools=visible_schools(session, viewer),
     )
+
+
+def page_number(query: Mapping[str, Any]) -> int:
+    """The ``page`` parameter, clamped to 1..10,000; anything unreadable is page 1."""
+    try:
+        return max(1, min(10_000, int(query.get("page", 1))))
+    except (TypeError, ValueError):
+        return 1
