@@ -46,7 +46,7 @@ RULES: tuple[_Rule, ...] = (
         _S,
         0.96,
         "self-harm or suicidal words",
-        rf"\bkill(?:ing)? {_SELF}|\bsuicid\w*|\bself[- ]?harm\w*|\bend (?:it all|(?:my|her|his) life)"
+        rf"\bkill(?:ing)? {_SELF}|\bsuicid\w*\b(?! bomb| squad| attack| vest)|\bself[- ]?harm\w*|\bend (?:it all|(?:my|her|his) life)"
         r"|\btake all (?:my|her|his|\w+'?s?) (?:\w+ )?(?:tablets|pills)|\bwants? to die\b"
         rf"|\bbetter off dead|don'?t want to (?:be here|live) any ?more|\b(?:hurting|hurts|cutting|cuts|harming|harms) {_SELF}"
         r"|\bgoodbye (?:letter|note)|\bnot wak(?:e|ing) up\b|\bdisappear for good",
@@ -232,7 +232,7 @@ RULES: tuple[_Rule, ...] = (
         "a pupil not coming in",
         r"\b(?:won'?t|will not|wont) (?:be |b )?(?:in|coming in|at school|back|making it in)\b"
         r"(?! the mood| charge)|\b(?:isn'?t|is not|not) (?:coming )?in (?:today|tomorrow|school|this week|till|until)\b|\bwon'?t (?:be|b) (?:at|in) (?:school|\w+ club|registration|practice)"
-        r"|\b(?:off|home) (?:sick(?! of)|poorly|ill\b|today|til+|until|with (?!(?:the |my )?(?:kids|children|family|friends|work))(?:a |the )?\w+)"
+        r"|\b(?:off|home) (?:sick(?! of)|poorly|ill\b|today|til+|until|with (?:a |the |an? (?:bad |nasty |awful )?)?(?:cold|bug|flu|temp\w*|fever|cough|virus|covid|sickness|d&v|\w+itis|\w+ache|migraine|chicken ?pox|chest infection|tummy \w+|sick\w*|spots|nits|a rash|hand,? foot)\b)"
         r"|\bkeep(?:ing)? (?:him|her|them|\w+) (?:off|home|in bed)\b|\b(?:won'?t|wont|can'?t) make (?:it in|registration|school)"
         r"|\b(?:duvet|sick) day\b|\bno school for (?:us|him|her|them|\w+) (?:today|tomorrow)|\bstay(?:ing)? (?:off|home) (?:today|tomorrow|till|until|for)",
     ),

@@ -74,6 +74,7 @@ def test_personal_data_look_alikes_are_left_alone(text: str) -> None:
         ("Archie's off today, he was sick at 3am", Label.ABSENCE),
         ("keeping her home, temperature", Label.ABSENCE),
         ("running late!! stuck behind the bin lorry", Label.ABSENCE),
+        ("Ella is off with a bad cold", Label.ABSENCE),
         ("sh*t at communicating as always", Label.ABUSE),
         ("Headteacher needs a slap.", Label.ABUSE),
         ("go back to where you came from", Label.ABUSE),
@@ -105,6 +106,9 @@ def test_phrase_rules_fire(text: str, label: Label) -> None:
         ("This decision is a disgrace", Label.ABUSE),
         ("Scunthorpe and Cockermouth schools did well", Label.ABUSE),
         ("We are not in agreement about the menu", Label.ABSENCE),
+        ("she picked it off with one shot", Label.ABSENCE),
+        ("he is off with the kids today", Label.ABSENCE),
+        ("news: a suicide bombing in the capital", Label.SAFEGUARDING),
     ],
 )
 def test_idioms_and_look_alikes_do_not_fire(text: str, label: Label) -> None:
