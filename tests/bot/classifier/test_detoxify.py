@@ -196,3 +196,20 @@ def test_eval_command_runs_the_detoxify_backend(
     # The tiny model calls everything a threat, so both rows come out as abuse.
     assert report["confusion"]["abuse"]["abuse"] == 1
     assert report["confusion"]["question"]["abuse"] == 1
+
+
+def test_named_model_without_internet_says_how_to_go_offline(
+    monkeypatch: pytest.MonkeyPatch, embedded: EmbeddedClassifier
+) -> None:
+    from urllib.error import URLError
+
+    def offline(*args: object, **kwargs: object) -> object:
+        raise URLError("no route to host")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    classifier = DetoxifyClassifier(
+        ClassifierSettings(backend="detoxify", detoxify_model="original")
+    )
+    classifier._embedded = embedded
+    with pytest.raises(ClassifierError, match="detoxify_checkpoint and detoxify_config_dir"):
+        classifier.load()
