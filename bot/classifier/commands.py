@@ -45,8 +45,15 @@ def register(subparsers: Any) -> None:
         description="Fit the embedded backend's head and write it as a small .npz file.",
     )
     train.add_argument("sources", nargs="+", help=_SOURCE_HELP)
-    train.add_argument("--out", type=Path, required=True, help="where to write the head (.npz)")
+    train.add_argument("--out", type=Path, help="where to write the head (.npz)")
     train.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    train.add_argument(
+        "--cross-validate",
+        type=int,
+        metavar="K",
+        help="write nothing; print a K-fold estimate over the first source's rows "
+        "(the other sources stay in every fold's training)",
+    )
     train.set_defaults(handler=run_train)
 
 
@@ -93,8 +100,19 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from bot.classifier.training import TrainingError, train
+    from bot.classifier.training import TrainingError, cross_validate, train
 
+    if args.cross_validate is not None:
+        try:
+            report = cross_validate(args.sources, args.cross_validate, regularisation=args.c)
+        except (DatasetError, TrainingError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(report.as_text())
+        return 0
+    if args.out is None:
+        print("error: --out is required (or --cross-validate K)", file=sys.stderr)
+        return 2
     try:
         head, loaded = train(args.sources, regularisation=args.c)
     except (DatasetError, TrainingError) as exc:

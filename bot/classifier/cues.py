@@ -32,6 +32,9 @@ def _rule(label: Label, score: float, what: str, pattern: str, subtype: str | No
     return _Rule(label, score, re.compile(pattern, re.IGNORECASE), what, subtype)
 
 
+# Chosen by 5-fold cross-validation on the training rows of school_comments_dev.csv:
+# macro F1 0.870 without the cue, 0.896 at 0.2, 0.885 at 0.3, 0.890 at 0.4.
+QUESTION_CUE = 0.2
 _S = Label.SAFEGUARDING
 _A = Label.ABUSE
 _ABS = Label.ABSENCE
@@ -261,6 +264,14 @@ RULES: tuple[_Rule, ...] = (
         r"|\bhand,? foot and mouth|\bear ?ache|\bchest infection|\bgot the bug|\bappointment\b|\bdentist\b"
         r"|\bhospital\b|\bfracture clinic|\boperation\b|\bop\b",
     ),
+    # -- question: a weak cue; rhetorical questions are complaints and chit-chat too -------
+    _rule(
+        Label.QUESTION,
+        QUESTION_CUE,
+        "asks something",
+        r"\?|^(?:what|when|where|who|whose|which|how|is|are|do|does|did|can|could|will|would|should|has|have)\b"
+        r"|\b(?:anyone know|does anyone|just wondering|wondering if|can someone tell|let me know if)",
+    ),
     # -- spam ------------------------------------------------------------------------------
     _rule(
         _SP,
@@ -290,11 +301,10 @@ def phrase_findings(text: str) -> Iterator[Finding]:
     for rule in RULES:
         match = rule.pattern.search(text)
         if match:
+            # A question mark alone says little; the question's own words say more.
+            words = text if rule.label is Label.QUESTION else match.group()
             yield Finding(
-                rule.label,
-                rule.score,
-                f"{rule.what}: '{quote(match.group(), 50)}'",
-                rule.subtype,
+                rule.label, rule.score, f"{rule.what}: '{quote(words, 50)}'", rule.subtype
             )
     for match in _URL.finditer(text):
         if not _OFFICIAL_URL.search(match.group()) and "@" not in match.group():

@@ -81,6 +81,12 @@ class EmbeddedClassifier(Classifier):
             self._head = head
             _LOGGER.info("embedded classifier loaded, head %s", head.version)
 
+    def use_head(self, head: Head) -> None:
+        """Swap in another head (cross-validation); the encoder stays loaded."""
+        with self._load_lock:
+            self._load_models()
+            self._head = head
+
     def _load_models(self) -> None:
         """The encoder and the profanity model, which training needs without a head."""
         if self._encoder is None:

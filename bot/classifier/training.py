@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.classifier.dataset import Example, LoadResult, read_sources
+from bot.classifier.evaluation import Report
 from bot.classifier.head import Head
 from bot.labels import Label
 
@@ -69,6 +70,50 @@ def train(
         meta=_describe(specs, examples, regularisation),
     )
     return head, loaded
+
+
+def cross_validate(specs: Sequence[str], folds: int, regularisation: float = DEFAULT_C) -> Report:
+    """K-fold estimate: the first source's rows are split (row i in fold i mod K), the other
+    sources join every fold's training; the full pipeline (head and rules) is scored."""
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.classifier.embedded import EmbeddedClassifier
+    from bot.classifier.evaluation import score
+
+    if folds < 2 or not specs:
+        raise TrainingError("cross-validation needs at least 2 folds and one source")
+    scored = read_sources([specs[0]]).examples
+    always = read_sources(list(specs[1:])).examples
+    if len(scored) < folds:
+        raise TrainingError(f"{specs[0]}: fewer rows than folds")
+    classifier = EmbeddedClassifier()
+    _, scored_x = classifier.features([e.text for e in scored])
+    _, always_x = classifier.features([e.text for e in always]) if always else (None, None)
+    labels = list(Label)
+    gold: list[Label] = []
+    predicted: list[Label] = []
+    seconds = 0.0
+    for fold in range(folds):
+        test = np.arange(len(scored)) % folds == fold
+        rows = [e for e, held in zip(scored, test, strict=True) if not held] + always
+        if len({e.label for e in rows}) < len(labels):
+            raise TrainingError(f"fold {fold + 1} of {folds} lacks a label: use fewer folds")
+        x = scored_x[~test] if always_x is None else np.vstack([scored_x[~test], always_x])
+        model = LogisticRegression(C=regularisation, max_iter=5000)
+        model.fit(x, [labels.index(e.label) for e in rows], sample_weight=[e.weight for e in rows])
+        head = Head(
+            coef=np.asarray(model.coef_, dtype=np.float32),
+            intercept=np.asarray(model.intercept_, dtype=np.float32),
+            decision={**dict.fromkeys(Label, 0.5), **DEFAULT_DECISION},
+            meta={},
+        )
+        classifier.use_head(head)
+        held_out = [e for e, held in zip(scored, test, strict=True) if held]
+        started = time.perf_counter()
+        predicted += [v.label for v in classifier.classify_sync([e.text for e in held_out])]
+        seconds += time.perf_counter() - started
+        gold += [e.label for e in held_out]
+    return score(gold, predicted, seconds)
 
 
 def train_to_file(specs: Sequence[str], out: Path, regularisation: float = DEFAULT_C) -> Head:

@@ -165,3 +165,18 @@ def test_source_spec_and_fixed_holdout(small_csv: Path) -> None:
     assert len(train) == 18
     assert holdout == []
     assert Source.parse("C:/data/x.csv:train").path == Path("C:/data/x.csv")
+
+
+def test_train_cross_validate_prints_an_estimate(
+    small_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(["train", str(small_csv), "--cross-validate", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "macro F1" in out
+    assert "comments       18" in out
+    assert not list(tmp_path.glob("*.npz"))
+    rows = [(text, label) for label, texts in ROWS.items() for text in texts][:-1]
+    one_other = _write(tmp_path / "one_other.csv", rows)  # the fold holding it trains without
+    assert _run(["train", str(one_other), "--cross-validate", "2"]) == 1
+    assert "lacks a label" in capsys.readouterr().err
+    assert _run(["train", str(small_csv)]) == 2

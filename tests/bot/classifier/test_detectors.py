@@ -126,3 +126,10 @@ def test_sentence_spans_cover_each_sentence() -> None:
     spans = sentence_spans(text)
     assert [text[a:b] for a, b in spans][-1] == "Separately, my son says his dad hits him at home."
     assert sentence_spans("One sentence only") == []
+
+
+def test_question_cue_is_weak_and_needs_the_model() -> None:
+    [cue] = [f for f in find_all("Is it PE tomorrow") if f.label is Label.QUESTION]
+    assert cue.score < 0.5
+    assert cue.reason == "asks something: 'Is it PE tomorrow'"
+    assert not [f for f in find_all("Lovely assembly today") if f.label is Label.QUESTION]

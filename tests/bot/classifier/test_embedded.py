@@ -51,7 +51,9 @@ def test_verdict_has_reasons_a_champion_can_check(embedded: EmbeddedClassifier) 
     assert "phone number 07700 900123" in phone.reasons
     assert abuse.label is Label.ABUSE
     assert abuse.abuse_subtype == "obscene"
-    assert plain.reasons[0].startswith("model ")
+    assert plain.label is Label.QUESTION
+    assert plain.reasons[0] == "asks something: 'Is it PE on Monday?'"
+    assert plain.reasons[1].startswith("model ")
     assert phone.model == "embedded"
     assert phone.version.startswith("minilm-l6+head-")
 
