@@ -64,9 +64,7 @@ class Bot:
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.config.trust.tz)
-        self.pipeline = Pipeline(
-            self.engine, self.config, self.classifier, batch_size=self.config.classifier.batch_size
-        )
+        self.pipeline = Pipeline(self.engine, self.config, self.classifier)
         self.worker = OutboxWorker(
             self.engine, self.config, self.connectors, self.mailer, http=self.http
         )

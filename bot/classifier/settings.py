@@ -27,7 +27,7 @@ class Thresholds(BaseModel):
 
 # Defaults measured on the 90-row holdout of school_comments_dev.csv (never trained on) with
 # head 09b3a35adcfd; abuse also on 1,500 tweets of the Davidson holdout. "P/R at t" is the
-# precision and recall of "score >= t" for that label. Reproduce: docs/classifier.md.
+# precision and recall of "score >= t" for that label. Reproduce: README, "The classifier".
 # Hide group: auto_hide is the lowest round threshold with P = 1.00 on the holdout.
 #   safeguarding 0.50: P 1.00 R 1.00 at 0.5 (0.95: R 0.50). The policy alerts the DSL
 #     whatever the score; auto_hide only says when hiding need not wait for a person.

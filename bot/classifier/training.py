@@ -1,6 +1,6 @@
 """Training the head: ``hallmonitor train DATA.csv... --out PATH``.
 
-The committed ``data/head.npz`` is reproduced by the command in ``docs/classifier.md``.
+The committed ``data/head.npz`` is reproduced by the command in ``README.md ("The classifier")``.
 A trust can add its own relabelled comments as another source and retrain.
 """
 

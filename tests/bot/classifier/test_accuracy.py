@@ -1,7 +1,7 @@
 """Accuracy regression on the fixed holdout of ``school_comments_dev.csv`` (never trained on).
 
 The holdout is every third row of each label (``dataset.Source`` part ``holdout``): 90 rows.
-The targets are the ones issue 4 sets; the measured figures are in docs/classifier.md.
+The targets are the ones issue 4 sets; the measured figures are in README.md ("The classifier").
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_abuse_f1_on_davidson_holdout_sample(embedded: EmbeddedClassifier) -> No
     path = DATA / "davidson2017_tweets.csv"
     if not path.exists():
         pytest.skip(f"{path} not present")
-    # 600 tweets spread evenly over the holdout part (the full part is in docs/classifier.md).
+    # 600 tweets spread evenly over the holdout part (the whole part: README, "The classifier").
     examples = read_labelled(Source.parse(f"{path}:holdout:max=600")).examples
     report = evaluate(embedded, examples)
     assert report.labels[Label.ABUSE].f1 >= 0.90
