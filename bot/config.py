@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.classifier.settings import ClassifierSettings
@@ -150,6 +152,18 @@ class SchoolConfig(_Section):
     accounts: list[AccountConfig] = Field(default_factory=list)
 
     _check_env = field_validator("webhook_url_env")(_env_name)
+
+    @field_validator("templates")
+    @classmethod
+    def _templates_compile(cls, value: dict[Label, str]) -> dict[Label, str]:
+        """A broken override fails at start-up, not when a parent's comment needs a reply."""
+        environment = SandboxedEnvironment()
+        for label, source in value.items():
+            try:
+                environment.parse(source)
+            except TemplateSyntaxError as exc:
+                raise ValueError(f"{label.value}: not a valid template: {exc.message}") from None
+        return value
 
     @field_validator("id")
     @classmethod

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 from bot.config import SchoolConfig
 from bot.labels import Label
@@ -30,8 +31,9 @@ class Suggestion:
 
 
 @cache
-def _environment() -> Environment:
-    return Environment(
+def _environment() -> SandboxedEnvironment:
+    """Sandboxed: a school's override in the config can fill in details, not run code."""
+    return SandboxedEnvironment(
         loader=PackageLoader("bot", "templates/replies"),
         autoescape=select_autoescape(default=False, default_for_string=False),
         undefined=StrictUndefined,

@@ -119,3 +119,11 @@ def test_check_config_fails_with_the_message(
     assert main(["check-config", str(path)]) == 1
     err = capsys.readouterr().err
     assert "config.toml: schools[0].accounts[1].platform: 'tiktok' is not one of" in err
+
+
+def test_a_broken_reply_template_is_refused_at_start_up() -> None:
+    data = _example()
+    data["schools"][0]["templates"] = {"question": "Hello {{ first_name }, thanks"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    assert "config.toml: schools[0].templates: question: not a valid template" in str(caught.value)
