@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 
-from jinja2 import PackageLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import PackageLoader, StrictUndefined, Template, TemplateError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.config import SchoolConfig
 from bot.labels import Label
+
+_LOGGER = logging.getLogger(__name__)
 
 REPLY_LABELS = frozenset(
     {
@@ -41,10 +44,7 @@ def _environment() -> SandboxedEnvironment:
     )
 
 
-def _template(school: SchoolConfig, label: Label) -> Template:
-    override = school.templates.get(label)
-    if override is not None:
-        return _environment().from_string(override)
+def _default(label: Label) -> Template:
     return _environment().get_template(f"{label.value}.j2")
 
 
@@ -61,13 +61,27 @@ def suggest(
     if label not in REPLY_LABELS:
         return None
     private = label in PRIVATE_LABELS and can_private
-    text = _template(school, label).render(
-        first_name=first_name(author_name),
-        school_name=school.name,
-        office_phone=school.office_phone or "the school office",
-        absence_line=school.absence_line or school.office_phone or "the school office",
-        office_email=school.office_email,
-        private=private,
-        can_private=can_private,
-    )
+    details = {
+        "first_name": first_name(author_name),
+        "school_name": school.name,
+        "office_phone": school.office_phone or "the school office",
+        "absence_line": school.absence_line or school.office_phone or "the school office",
+        "office_email": school.office_email,
+        "private": private,
+        "can_private": can_private,
+    }
+    text = None
+    override = school.templates.get(label)
+    if override is not None:
+        try:
+            text = _environment().from_string(override).render(details)
+        except TemplateError as exc:
+            _LOGGER.warning(
+                "template override for %s failed (%s); using the default",
+                label.value,
+                exc,
+                extra={"school": school.id},
+            )
+    if text is None:
+        text = _default(label).render(details)
     return Suggestion(text=" ".join(text.split()), private=private)

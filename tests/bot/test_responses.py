@@ -55,3 +55,13 @@ def test_a_school_can_override_a_template() -> None:
 )
 def test_greeting_name_falls_back_when_it_is_not_a_word(name: str, expected: str) -> None:
     assert first_name(name) == expected
+
+
+def test_an_override_naming_an_unknown_detail_falls_back_to_the_default(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    school = SCHOOL.model_copy(update={"templates": {Label.QUESTION: "Hi {{ headteacher }}"}})
+    suggestion = suggest(Label.QUESTION, school, author_name="Sam", can_private=False)
+    assert suggestion is not None
+    assert suggestion.text.startswith("Hello Sam, thank you for your question.")
+    assert "template override for question failed" in caplog.text
