@@ -51,6 +51,11 @@ class Outcome:
     queued: bool
 
 
+def _storable(text: str | None) -> str | None:
+    """PostgreSQL text cannot hold NUL; keep everything else exactly as the platform sent it."""
+    return text.replace("\x00", "\ufffd") if text else text
+
+
 def store(engine: Engine, account_id: int, result: FetchResult) -> int:
     """Keep new comments and move the cursor, together; a re-read comment changes nothing."""
     with session_scope(engine) as session:
@@ -81,12 +86,12 @@ def store(engine: Engine, account_id: int, result: FetchResult) -> int:
                     account_id=account.id,
                     school_id=account.school_id,
                     post_id=comment.post_id,
-                    post_text=comment.post_text,
+                    post_text=_storable(comment.post_text),
                     parent_id=comment.parent_id,
                     author_id=comment.author.id,
-                    author_name=comment.author.name,
-                    author_username=comment.author.username,
-                    text=comment.text,
+                    author_name=(_storable(comment.author.name) or "")[:300],
+                    author_username=(_storable(comment.author.username) or "")[:300] or None,
+                    text=_storable(comment.text) or "",
                     permalink=comment.permalink,
                     created_at=comment.created_at,
                     hidden=comment.hidden,

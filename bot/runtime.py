@@ -110,9 +110,19 @@ class Bot:
     async def run_once(self) -> list[PollReport]:
         """Poll every account once, then work the outbox until nothing is due."""
         await asyncio.to_thread(self.worker.recover)
-        reports = await asyncio.gather(*(self.poller.poll(a.id) for a in self.accounts))
+        results = await asyncio.gather(
+            *(self.poller.poll(a.id) for a in self.accounts), return_exceptions=True
+        )
+        reports = []
+        for account, result in zip(self.accounts, results, strict=True):
+            if isinstance(result, BaseException):
+                _LOGGER.error(
+                    "poll failed: %s", result, exc_info=result, extra={"job": account.job_id}
+                )
+                result = PollReport(account.id, error=f"{type(result).__name__}: {result}")
+            reports.append(result)
         await self.worker.drain()
-        return list(reports)
+        return reports
 
     async def start(self, *, serve_dashboard: bool = True) -> None:
         await asyncio.to_thread(self.worker.recover)

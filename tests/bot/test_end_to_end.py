@@ -196,3 +196,33 @@ async def test_faults_on_one_account_leave_the_others_unaffected(
         assert len(alerts) == 1, "the admin is told once, not every poll"
     finally:
         await bot.stop()
+
+
+ODD_TEXTS = [
+    "hello \x00 there",
+    "<script>alert('x')</script><img src=x onerror=alert(1)>",
+    "مرحبا بالجميع، متى يبدأ الحفل؟",
+    "👋🏽🎉🎉🎉",
+    "zero\u200bwidth\u200djoiner\ufeff",
+    "Diolch yn fawr i'r athrawon! " + "Long comment. " * 900,
+]
+
+
+async def test_odd_text_is_stored_classified_and_queued_without_loss(
+    engine: Engine, trust_config: Config, classifier: Classifier, sim: SimControl
+) -> None:
+    ids = [await sim.post("birchwood", "facebook", text) for text in ODD_TEXTS]
+    bot = await Bot.create(trust_config, engine=engine, classifier=classifier)
+    try:
+        reports = await bot.run_once()
+    finally:
+        await bot.stop()
+    assert all(report.error is None for report in reports)
+    with Session(engine) as session:
+        stored = dict(session.exec(select(Comment.platform_id, Comment.text)).all())
+        labels = _latest_labels(session)
+    assert set(ids) <= set(stored)
+    assert stored[ids[0]] == "hello \ufffd there"
+    assert stored[ids[1]] == ODD_TEXTS[1]
+    assert stored[ids[5]] == ODD_TEXTS[5]
+    assert all(platform_id in labels for platform_id in ids)
