@@ -143,16 +143,7 @@ class DetoxifyClassifier(Classifier):
                 Finding(Label.ABUSE, abuse, f"abuse model {abuse:.2f}: {subtype}", subtype)
             )
             decision = decide(head_scores, findings, head.decision, model_reason="school model")
-            verdicts.append(
-                Verdict(
-                    label=decision.label,
-                    scores=decision.scores,
-                    reasons=decision.reasons,
-                    model=self.name,
-                    version=self.version,
-                    abuse_subtype=decision.abuse_subtype,
-                )
-            )
+            verdicts.append(decision.verdict(self.name, self.version))
         return verdicts
 
 

@@ -102,16 +102,7 @@ class EmbeddedClassifier(Classifier):
         verdicts = []
         for evidence in self.analyse(texts):
             decision = decide(evidence.head_scores, evidence.findings, head.decision)
-            verdicts.append(
-                Verdict(
-                    label=decision.label,
-                    scores=decision.scores,
-                    reasons=decision.reasons,
-                    model=self.name,
-                    version=self.version,
-                    abuse_subtype=decision.abuse_subtype,
-                )
-            )
+            verdicts.append(decision.verdict(self.name, self.version))
         return verdicts
 
     def features(self, texts: Sequence[str]) -> tuple[list[str], FloatArray]:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.classifier.findings import Finding
+from bot.classifier.verdict import Verdict
 from bot.labels import HIDE_GROUP, Label
 
 _LABELS = list(Label)
@@ -32,6 +33,16 @@ class Decision:
     scores: dict[Label, float]
     reasons: tuple[str, ...]
     abuse_subtype: str | None
+
+    def verdict(self, model: str, version: str) -> Verdict:
+        return Verdict(
+            label=self.label,
+            scores=self.scores,
+            reasons=self.reasons,
+            model=model,
+            version=version,
+            abuse_subtype=self.abuse_subtype,
+        )
 
 
 def decide(
