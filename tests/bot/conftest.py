@@ -72,6 +72,13 @@ class SimControl:
         ):
             assert response.status < 300, await response.text()
 
+    async def clear_faults(self) -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.delete(f"{self.url}/_sim/faults") as response,
+        ):
+            assert response.status < 300, await response.text()
+
     async def state(self) -> dict[str, Any]:
         async with (
             aiohttp.ClientSession() as session,

@@ -197,6 +197,22 @@ async def test_faults_on_one_account_leave_the_others_unaffected(
     finally:
         await bot.stop()
 
+    waiting = await sim.post("oakfield", "facebook", "Is the school open on Monday?")
+    await sim.clear_faults()
+    restarted = await Bot.create(trust_config, engine=engine, classifier=classifier)
+    try:
+        await restarted.run_once()
+    finally:
+        await restarted.stop()
+    with Session(engine) as session:
+        account = session.exec(
+            select(Account).where(Account.platform_account_id == "100000000000001")
+        ).one()
+        stored = set(session.exec(select(Comment.platform_id)).all())
+    assert account.needs_token is False, "a restart with a working token resumes polling"
+    assert account.last_error is None
+    assert waiting in stored, "what was posted during the outage is read afterwards"
+
 
 ODD_TEXTS = [
     "hello \x00 there",
