@@ -114,10 +114,11 @@ def load_cursor(engine: Engine, account_id: int) -> str | None:
 
 
 def _unclassified(session: Session, account_id: int, limit: int) -> Sequence[Comment]:
-    classified = select(Classification.comment_id)
+    """Correlated NOT EXISTS: one index probe per comment, not a scan of every verdict."""
+    classified = select(Classification.id).where(Classification.comment_id == Comment.id)
     return session.exec(
         select(Comment)
-        .where(Comment.account_id == account_id, col(Comment.id).not_in(classified))
+        .where(Comment.account_id == account_id, ~classified.exists())
         .order_by(col(Comment.id))
         .limit(limit)
     ).all()
