@@ -56,12 +56,22 @@ def _storable(text: str | None) -> str | None:
     return text.replace("\x00", "\ufffd") if text else text
 
 
-def store(engine: Engine, account_id: int, result: FetchResult) -> int:
-    """Keep new comments and move the cursor, together; a re-read comment changes nothing."""
+def store(
+    engine: Engine,
+    account_id: int,
+    result: FetchResult,
+    also: Callable[[Account], None] | None = None,
+) -> int:
+    """Keep new comments and move the cursor, together; a re-read comment changes nothing.
+
+    ``also`` updates the account row in the same transaction (the poller records its health).
+    """
     with session_scope(engine) as session:
         account = session.get(Account, account_id)
         assert account is not None
         assert account.id is not None
+        if also is not None:
+            also(account)
         ids = [comment.id for comment in result.comments]
         known: set[str] = set()
         for start in range(0, len(ids), _CHUNK):
@@ -107,10 +117,12 @@ def store(engine: Engine, account_id: int, result: FetchResult) -> int:
         return added
 
 
-def load_cursor(engine: Engine, account_id: int) -> str | None:
+def load_cursor(engine: Engine, account_id: int) -> tuple[str | None, datetime | None]:
+    """The account's cursor and how long it is paused for, in one read before a poll."""
     with Session(engine) as session:
         cursor = session.get(Cursor, account_id)
-        return cursor.value if cursor else None
+        account = session.get(Account, account_id)
+        return (cursor.value if cursor else None, account.paused_until if account else None)
 
 
 def _unclassified(session: Session, account_id: int, limit: int) -> Sequence[Comment]:
@@ -155,8 +167,13 @@ class Pipeline:
         self._clock = clock
         self._batch_size = batch_size
 
-    async def store(self, account_id: int, result: FetchResult) -> int:
-        return await asyncio.to_thread(store, self._engine, account_id, result)
+    async def store(
+        self,
+        account_id: int,
+        result: FetchResult,
+        also: Callable[[Account], None] | None = None,
+    ) -> int:
+        return await asyncio.to_thread(store, self._engine, account_id, result, also)
 
     async def process(self, account_id: int, capabilities: frozenset[Capability]) -> list[Outcome]:
         """Classify and act on every stored comment of the account that has no verdict yet."""
@@ -169,6 +186,8 @@ class Pipeline:
             outcomes += await asyncio.to_thread(
                 self._apply, account_id, capabilities, batch, verdicts
             )
+            if len(batch) < self._batch_size:
+                return outcomes
 
     def _pending(self, account_id: int) -> list[tuple[int, str]]:
         with Session(self._engine) as session:

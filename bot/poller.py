@@ -72,16 +72,14 @@ class Poller:
         connector = self._connectors.get(account_id)
         if connector is None:
             return PollReport(account_id, skipped="no connector (token variable not set?)")
-        paused = await asyncio.to_thread(self._paused_until, account_id)
+        cursor, paused = await asyncio.to_thread(load_cursor, self._engine, account_id)
         if paused is not None and paused > self._clock():
             return PollReport(account_id, skipped=f"paused until {paused.isoformat()}")
-        cursor = await asyncio.to_thread(load_cursor, self._engine, account_id)
         try:
             result = await connector.fetch_comments(cursor)
         except ConnectorError as exc:
             return await asyncio.to_thread(self._failed, account_id, exc)
-        stored = await self._pipeline.store(account_id, result)
-        await asyncio.to_thread(self._succeeded, account_id)
+        stored = await self._pipeline.store(account_id, result, also=self._succeeded)
         outcomes = await self._pipeline.process(account_id, connector.capabilities)
         if any(o.hidden or o.alerted for o in outcomes):
             self._wake_outbox()
@@ -93,23 +91,16 @@ class Poller:
         if connector is not None:
             await self._pipeline.process(account_id, connector.capabilities)
 
-    def _paused_until(self, account_id: int) -> datetime | None:
-        with Session(self._engine) as session:
-            account = session.get(Account, account_id)
-            return account.paused_until if account else None
-
-    def _succeeded(self, account_id: int) -> None:
+    def _succeeded(self, account: Account) -> None:
+        """Recorded in the same transaction as the comments the poll read."""
         now = self._clock()
-        with session_scope(self._engine) as session:
-            account = session.get(Account, account_id)
-            assert account is not None
-            if account.last_error is not None:
-                _LOGGER.info("polling works again", extra={"account": account_label(account)})
-            account.last_poll_at = account.last_success_at = now
-            account.last_error = None
-            account.paused_until = None
-            account.needs_token = False
-            account.admin_notified_at = None
+        if account.last_error is not None:
+            _LOGGER.info("polling works again", extra={"account": account_label(account)})
+        account.last_poll_at = account.last_success_at = now
+        account.last_error = None
+        account.paused_until = None
+        account.needs_token = False
+        account.admin_notified_at = None
 
     def _failed(self, account_id: int, exc: ConnectorError) -> PollReport:
         now = self._clock()
