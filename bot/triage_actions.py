@@ -4,7 +4,7 @@ step into the audit log."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +17,8 @@ from bot.policy import DUE_AFTER
 from bot.triage_item import claim, load_visible, platform_capabilities
 from connectors.records import Capability
 from models import ActionKind, Classification, Comment, QueueItem, QueueStatus, User
+
+DueTime = Callable[[Label, datetime], datetime]
 
 ITEM_ACTIONS = (
     "reply",
@@ -84,16 +86,17 @@ def _set_status(item: QueueItem, status: QueueStatus, now: datetime) -> None:
 def _enqueue(
     session: Session,
     kind: ActionKind,
-    key: str,
+    nonce: str,
     item: QueueItem,
     comment: Comment,
     user: User,
     payload: dict[str, str],
 ) -> int:
+    """An outbox row keyed by the form's nonce, so a double submit queues it once."""
     action = outbox.enqueue(
         session,
         kind,
-        key=key,
+        key=f"{kind.value}:{comment.id}:{nonce}",
         account_id=comment.account_id,
         comment_id=comment.id,
         queue_item_id=item.id,
@@ -114,6 +117,10 @@ def _reply_text(text: str, platform: str) -> str:
     return text
 
 
+def default_due(label: Label, received: datetime) -> datetime:
+    return received + DUE_AFTER[label]
+
+
 def perform(
     session: Session,
     viewer: Viewer,
@@ -122,8 +129,12 @@ def perform(
     *,
     now: datetime,
     x_tier: str = "basic",
+    due: DueTime = default_due,
 ) -> ActionOutcome | None:
-    """Do ``request`` to the item; ``None`` if the item is not this viewer's (a 404)."""
+    """Do ``request`` to the item; ``None`` if the item is not this viewer's (a 404).
+
+    ``due`` gives a relabelled item its new due time (the config's ``[queue]`` in the app).
+    """
     found = load_visible(session, viewer, item_id)
     if found is None:
         return None
@@ -150,7 +161,7 @@ def perform(
                 _enqueue(
                     session,
                     kind,
-                    f"{kind.value}:{cid}:{nonce}",
+                    nonce,
                     item,
                     comment,
                     user,
@@ -163,9 +174,7 @@ def perform(
             detail = f"action #{ids[0]}"
         case "hide" | "unhide":
             kind = ActionKind.HIDE if request.action == "hide" else ActionKind.UNHIDE
-            ids.append(
-                _enqueue(session, kind, f"{kind.value}:{cid}:{nonce}", item, comment, user, {})
-            )
+            ids.append(_enqueue(session, kind, nonce, item, comment, user, {}))
             message = f"{request.action.capitalize()} queued."
             detail = f"action #{ids[0]}"
         case "block":
@@ -173,7 +182,7 @@ def perform(
                 _enqueue(
                     session,
                     ActionKind.BLOCK,
-                    f"block:{cid}:{nonce}",
+                    nonce,
                     item,
                     comment,
                     user,
@@ -183,13 +192,13 @@ def perform(
             message = "Block of the author queued."
             detail = f"action #{ids[0]}"
         case "relabel":
-            message, detail, alert = _relabel(session, item, comment, user, request.label, now)
+            message, detail, alert = _relabel(session, item, comment, user, request.label, now, due)
             if alert:
                 ids.append(
                     _enqueue(
                         session,
                         ActionKind.ALERT,
-                        f"alert:{cid}:{nonce}",
+                        nonce,
                         item,
                         comment,
                         user,
@@ -203,7 +212,7 @@ def perform(
                 _enqueue(
                     session,
                     ActionKind.ALERT,
-                    f"alert:{cid}:{nonce}",
+                    nonce,
                     item,
                     comment,
                     user,
@@ -239,7 +248,13 @@ def perform(
 
 
 def _relabel(
-    session: Session, item: QueueItem, comment: Comment, user: User, label: str, now: datetime
+    session: Session,
+    item: QueueItem,
+    comment: Comment,
+    user: User,
+    label: str,
+    now: datetime,
+    due: DueTime,
 ) -> tuple[str, str, bool]:
     """Keep the person's label for retraining; the item follows it. True: alert the DSL."""
     try:
@@ -260,7 +275,7 @@ def _relabel(
     )
     item.label = new.value
     item.priority = new.precedence
-    item.due_at = item.created_at + DUE_AFTER[new]
+    item.due_at = due(new, item.created_at)
     alert = False
     if new is Label.SAFEGUARDING and old != new.value:
         _set_status(item, QueueStatus.ESCALATED, now)

@@ -8,7 +8,14 @@ from aiohttp import web
 
 from bot.labels import Label
 from bot.outbox_status import unfinished
-from bot.triage_actions import ActionForbidden, ActionRefused, ActionRequest, perform
+from bot.policy import due_at
+from bot.triage_actions import (
+    ActionForbidden,
+    ActionRefused,
+    ActionRequest,
+    DueTime,
+    perform,
+)
 from bot.triage_item import item_view
 from bot.web.common import db, flash, not_found, now, render, viewer
 from bot.web.keys import ACTION_WAIT, CONFIG, WAKE_OUTBOX
@@ -21,6 +28,11 @@ def _item_id(request: web.Request) -> int:
         return int(request.match_info["item_id"])
     except ValueError:
         raise not_found() from None
+
+
+def _due(request: web.Request) -> DueTime:
+    config = request.app[CONFIG]
+    return lambda label, received: due_at(label, received, config.queue, config.trust.tz)
 
 
 def _x_tier(request: web.Request) -> str:
@@ -62,6 +74,7 @@ async def item_action(request: web.Request) -> web.StreamResponse:
             action,
             now=now(request),
             x_tier=_x_tier(request),
+            due=_due(request),
         )
     except ActionForbidden as exc:
         raise web.HTTPForbidden(text=str(exc)) from None
