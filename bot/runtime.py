@@ -20,7 +20,7 @@ from bot.logs import redactor
 from bot.notify import Mailer
 from bot.pipeline import Pipeline
 from bot.poller import Poller, PollReport
-from bot.scheduler import JobQueue
+from bot.scheduler import JobQueue, stagger
 from bot.sync import sync_config
 from bot.web.app import create_app
 from bot.worker import OutboxWorker
@@ -126,6 +126,7 @@ class Bot:
 
     async def start(self, *, serve_dashboard: bool = True) -> None:
         await asyncio.to_thread(self.worker.recover)
+        delays = stagger({account.job_id: account.poll_seconds for account in self.accounts})
         for account in self.accounts:
             await self.poller.process_backlog(account.id)
             self.jobs.every(
@@ -133,6 +134,7 @@ class Bot:
                 lambda account=account: self.poll(account),  # type: ignore[misc]
                 seconds=account.poll_seconds,
                 jitter=min(5.0, account.poll_seconds / 20),
+                delay=delays[account.job_id],
             )
         self.jobs.every(OUTBOX_JOB, self.worker.drain, seconds=OUTBOX_EVERY)
         self.jobs.cron("snapshot:followers", self.snapshot_followers, hour=6, minute=30)

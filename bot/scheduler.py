@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import math
+import random
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +28,52 @@ ErrorReporter = Callable[[str, BaseException], None]
 
 def _log_error(job_id: str, error: BaseException) -> None:
     _LOGGER.error("job failed: %s", error, exc_info=error, extra={"job": job_id})
+
+
+def stagger(intervals: Mapping[str, float]) -> dict[str, float]:
+    """A start delay per job that spreads jobs of the same interval evenly across it.
+
+    Started together, 300 poll jobs every 60 s fire in the same few seconds each minute and hand
+    the classifier a minute of comments at once; spread, five fire each second and each poll's
+    comments are done long before the next. Prometheus spreads its scrapes the same way.
+    Ordering by job id keeps each job's slot the same from one restart to the next.
+    """
+    groups: defaultdict[float, list[str]] = defaultdict(list)
+    for job_id, seconds in intervals.items():
+        groups[seconds].append(job_id)
+    delays = {}
+    for seconds, job_ids in groups.items():
+        for slot, job_id in enumerate(sorted(job_ids)):
+            delays[job_id] = seconds * slot / len(job_ids)
+    return delays
+
+
+class AnchoredInterval(IntervalTrigger):  # type: ignore[misc]
+    """An interval trigger whose jitter is drawn afresh from a fixed grid each time.
+
+    APScheduler's own jitter is added to the previous, already jittered, run, so the gaps
+    average more than the interval and a job's slot wanders; the promise "hidden within the
+    poll interval plus 5 seconds" needs gaps of the interval, give or take the jitter.
+    A run moved by hand (a rate limit's wait) goes back to the grid, at least half an
+    interval later.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        if previous_fire_time is None:
+            first: datetime | None = super().get_next_fire_time(None, now)
+            return first
+        start = self.start_date.timestamp()
+        step = float(self.interval_length)
+        previous = previous_fire_time.timestamp()
+        slot = math.floor((previous - start) / step) + 1
+        if start + slot * step - previous < step / 2:
+            slot += 1
+        moment = start + slot * step + random.uniform(0, self.jitter or 0)  # noqa: S311 - spread, not secrecy
+        if self.end_date and moment > self.end_date.timestamp():
+            return None
+        return datetime.fromtimestamp(moment, tz=self.timezone)
 
 
 class JobQueue:
@@ -61,17 +110,22 @@ class JobQueue:
         *,
         seconds: float,
         jitter: float | None = None,
-        first_run: datetime | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Run ``func`` every ``seconds`` (± ``jitter``); never two runs of it at once."""
+        """Run ``func`` after ``delay``, then every ``seconds`` (+ up to ``jitter``), never
+        two runs of it at once."""
+        first = datetime.now(self.timezone) + timedelta(seconds=delay)
+        trigger = AnchoredInterval(
+            seconds=seconds, jitter=jitter, start_date=first, timezone=self.timezone
+        )
         self._scheduler.add_job(
             self._run,
-            IntervalTrigger(seconds=seconds, jitter=jitter, timezone=self.timezone),
+            trigger,
             args=(job_id, func),
             id=job_id,
             name=job_id,
             replace_existing=True,
-            next_run_time=first_run or datetime.now(self.timezone),
+            next_run_time=first,
         )
 
     def cron(self, job_id: str, func: JobFunc, **fields: Any) -> None:

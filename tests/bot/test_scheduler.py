@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.scheduler import JobQueue
+from bot.scheduler import AnchoredInterval, JobQueue, stagger
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -56,3 +58,49 @@ async def test_jobs_are_single_instance_and_coalesced() -> None:
     assert job.coalesce is True
     assert queue.job_ids() == ["poll:x:oakfield:1"]
     await queue.stop()
+
+
+def test_stagger_spreads_three_hundred_polls_over_the_minute_five_a_second() -> None:
+    delays = stagger({f"poll:x:school-{n:03d}": 60.0 for n in range(300)})
+    per_second = Counter(int(delay) for delay in delays.values())
+    assert sorted(per_second) == list(range(60))
+    assert set(per_second.values()) == {5}
+
+
+def test_stagger_spreads_each_interval_on_its_own_and_keeps_slots_across_restarts() -> None:
+    intervals = {"poll:a": 60.0, "poll:b": 60.0, "poll:c": 300.0, "poll:d": 300.0}
+    delays = stagger(intervals)
+    assert delays == {"poll:a": 0.0, "poll:b": 30.0, "poll:c": 0.0, "poll:d": 150.0}
+    assert stagger(dict(reversed(intervals.items()))) == delays
+
+
+def test_jitter_stays_within_its_slot_however_long_the_job_runs() -> None:
+    start = datetime(2026, 11, 23, 8, 0, tzinfo=LONDON)
+    trigger = AnchoredInterval(seconds=60, jitter=3, start_date=start, timezone=LONDON)
+    fired = start
+    for slot in range(1, 2001):
+        fired = trigger.get_next_fire_time(fired, fired)
+        offset = (fired - start).total_seconds() - slot * 60
+        assert 0 <= offset <= 3, f"run {slot} is {offset:.1f} s off its slot"
+
+
+def test_a_run_moved_by_hand_returns_to_the_grid_at_least_half_an_interval_later() -> None:
+    start = datetime(2026, 11, 23, 8, 0, tzinfo=LONDON)
+    trigger = AnchoredInterval(seconds=60, jitter=None, start_date=start, timezone=LONDON)
+    early = start + timedelta(minutes=7, seconds=21)
+    late = start + timedelta(minutes=7, seconds=41)
+    assert trigger.get_next_fire_time(early, early) == start + timedelta(minutes=8)
+    assert trigger.get_next_fire_time(late, late) == start + timedelta(minutes=9)
+
+
+async def test_every_starts_a_job_after_its_delay() -> None:
+    queue = JobQueue(LONDON)
+
+    async def noop() -> None:
+        return None
+
+    before = datetime.now(LONDON)
+    queue.every("poll:x:oakfield:1", noop, seconds=60, jitter=3, delay=42)
+    first = queue.next_run("poll:x:oakfield:1")
+    assert first is not None
+    assert timedelta(seconds=42) <= first - before < timedelta(seconds=43)
