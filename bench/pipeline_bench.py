@@ -33,7 +33,6 @@ import random
 import resource
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from connectors.simulator import SimAccount, create_app, load_corpus
 from connectors.simulator.keys import STATE
@@ -97,7 +98,9 @@ def sim_accounts(schools: int) -> list[SimAccount]:
     ]
 
 
-def config_text(folder: Path, sim_url: str, schools: int, poll_minutes: float) -> str:
+def config_text(
+    folder: Path, database_url: str, sim_url: str, schools: int, poll_minutes: float
+) -> str:
     lines = [
         "# Written by bench/pipeline_bench.py; every run starts afresh.",
         "[trust]",
@@ -106,7 +109,7 @@ def config_text(folder: Path, sim_url: str, schools: int, poll_minutes: float) -
         'admin_emails = ["admin@bench.example"]',
         "",
         "[database]",
-        f'url = "sqlite:///{folder / "hallmonitor.db"}"',
+        f'url = "{database_url}"',
         "",
         "[email]",
         "enabled = false",
@@ -226,22 +229,43 @@ class ProcWatch:
         return cpu, 100 * cpu / span if span else 0.0, max(s.rss_mb for s in inside)
 
 
-def connect(db: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    con.execute("PRAGMA busy_timeout=30000")
-    return con
-
-
-def query(db: Path, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    if not db.exists():
-        return []
-    con = connect(db)
+def query(db: Engine, sql: str) -> list[tuple[object, ...]]:
+    """Rows, or none while the bot has not yet created its tables."""
     try:
-        return con.execute(sql, args).fetchall()
-    except sqlite3.OperationalError:
+        with db.connect() as con:
+            return [tuple(row) for row in con.execute(text(sql))]
+    except DBAPIError:
         return []
-    finally:
-        con.close()
+
+
+class Database:
+    """The bot's database: a fresh SQLite file, or a fresh PostgreSQL database beside ``admin``."""
+
+    def __init__(self, folder: Path, admin_url: str | None) -> None:
+        self._admin = create_engine(admin_url, isolation_level="AUTOCOMMIT") if admin_url else None
+        if self._admin is None:
+            self.url = f"sqlite:///{folder / 'hallmonitor.db'}"
+            self.engine = create_engine(self.url, connect_args={"timeout": 30})
+            return
+        self.name = f"hm_bench_{os.getpid()}_{int(time.time())}"
+        with self._admin.connect() as con:
+            con.execute(text(f'CREATE DATABASE "{self.name}"'))
+        url = make_url(admin_url).set(database=self.name)
+        self.url = url.render_as_string(hide_password=False)
+        self.engine = create_engine(url)
+
+    def drop(self) -> None:
+        self.engine.dispose()
+        if self._admin is not None:
+            with self._admin.connect() as con:
+                con.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self._admin.dispose()
+
+    def describe(self) -> str:
+        if self._admin is None:
+            return "SQLite"
+        with self.engine.connect() as con:
+            return f"PostgreSQL {con.execute(text('SHOW server_version')).scalar()}"
 
 
 def when(value: object) -> datetime:
@@ -272,7 +296,8 @@ class Bench:
         self.args = args
         self.schools = args.accounts // 3
         self.folder = Path(tempfile.mkdtemp(prefix="hm-pipeline-"))
-        self.db = self.folder / "hallmonitor.db"
+        self.database = Database(self.folder, args.postgres)
+        self.db = self.database.engine
         self.rng = random.Random(args.seed)
         self.corpus = load_corpus()
         self.injected: dict[str, Injected] = {}
@@ -331,7 +356,8 @@ class Bench:
     def start_bot(self, sim_url: str) -> None:
         cfg = self.folder / "config.toml"
         cfg.write_text(
-            config_text(self.folder, sim_url, self.schools, POLL_SECONDS / 60), encoding="utf-8"
+            config_text(self.folder, self.database.url, sim_url, self.schools, POLL_SECONDS / 60),
+            encoding="utf-8",
         )
         log = (self.folder / "bot.log").open("wb")
         self.proc = subprocess.Popen(
@@ -677,15 +703,23 @@ def main() -> int:
     parser.add_argument("--drain-cap", type=float, default=360.0)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on a fresh PostgreSQL database made beside this one "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), not on SQLite",
+    )
     args = parser.parse_args()
     bench = Bench(args)
     started = datetime.now(UTC)
+    database = bench.database.describe()
     try:
         results = asyncio.run(bench.run())
     finally:
         if not args.keep:
+            bench.database.drop()
             shutil.rmtree(bench.folder, ignore_errors=True)
-    print(f"\nPipeline benchmark, {started:%Y-%m-%d %H:%M} UTC")
+    print(f"\nPipeline benchmark, {started:%Y-%m-%d %H:%M} UTC, {database}")
     print(f"Machine: {machine()}")
     print(" ".join([".venv/bin/python -m bench.pipeline_bench", *sys.argv[1:]]))
     print()
