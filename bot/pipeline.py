@@ -175,17 +175,28 @@ class Pipeline:
     ) -> int:
         return await asyncio.to_thread(store, self._engine, account_id, result, also)
 
-    async def process(self, account_id: int, capabilities: frozenset[Capability]) -> list[Outcome]:
-        """Classify and act on every stored comment of the account that has no verdict yet."""
+    async def process(
+        self,
+        account_id: int,
+        capabilities: frozenset[Capability],
+        *,
+        on_actions: Callable[[], None] = lambda: None,
+    ) -> list[Outcome]:
+        """Classify and act on every stored comment of the account that has no verdict yet.
+
+        ``on_actions`` is called after each batch that queued a hide or an alert, so in a
+        large backlog (a post gone viral) the first hides go out while the rest is classified.
+        """
         outcomes: list[Outcome] = []
         while True:
             batch = await asyncio.to_thread(self._pending, account_id)
             if not batch:
                 return outcomes
             verdicts = await self._classify([text for _, text in batch])
-            outcomes += await asyncio.to_thread(
-                self._apply, account_id, capabilities, batch, verdicts
-            )
+            done = await asyncio.to_thread(self._apply, account_id, capabilities, batch, verdicts)
+            outcomes += done
+            if any(outcome.hidden or outcome.alerted for outcome in done):
+                on_actions()
             if len(batch) < self._batch_size:
                 return outcomes
 

@@ -80,16 +80,18 @@ class Poller:
         except ConnectorError as exc:
             return await asyncio.to_thread(self._failed, account_id, exc)
         stored = await self._pipeline.store(account_id, result, also=self._succeeded)
-        outcomes = await self._pipeline.process(account_id, connector.capabilities)
-        if any(o.hidden or o.alerted for o in outcomes):
-            self._wake_outbox()
+        outcomes = await self._pipeline.process(
+            account_id, connector.capabilities, on_actions=self._wake_outbox
+        )
         return PollReport(account_id, len(result.comments), stored, tuple(outcomes))
 
     async def process_backlog(self, account_id: int) -> None:
         """Finish comments a crash left stored but unprocessed, before the first poll."""
         connector = self._connectors.get(account_id)
         if connector is not None:
-            await self._pipeline.process(account_id, connector.capabilities)
+            await self._pipeline.process(
+                account_id, connector.capabilities, on_actions=self._wake_outbox
+            )
 
     def _succeeded(self, account: Account) -> None:
         """Recorded in the same transaction as the comments the poll read."""
