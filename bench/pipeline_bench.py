@@ -329,7 +329,10 @@ class Bench:
             line = self.rng.choice([c for c in self.corpus if c.label == wanted])
         else:
             line = self.rng.choice(self.corpus)
-        account = self.rng.choice(self.state.accounts)
+        accounts = self.state.accounts
+        if phase == "burst" and self.args.burst_accounts:
+            accounts = accounts[: self.args.burst_accounts]
+        account = self.rng.choice(accounts)
         first = self.rng.choice(["Sam", "Jo", "Alex", "Kim", "Lee"])
         person = f"{first} Parent{self.rng.randrange(900)}"
         item = self.state.add_comment(
@@ -698,6 +701,13 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=3.0, help="minutes of steady flow")
     parser.add_argument("--rate", type=float, default=1000.0, help="steady comments per hour")
     parser.add_argument("--burst", type=int, default=5000, help="comments in the burst minute")
+    parser.add_argument(
+        "--burst-accounts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="post the burst on the first N accounts only (a post gone viral: 1); default all",
+    )
     parser.add_argument("--idle-seconds", type=float, default=70.0)
     parser.add_argument("--start-cap", type=float, default=180.0)
     parser.add_argument("--drain-cap", type=float, default=360.0)
