@@ -18,7 +18,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.classifier.settings import ClassifierSettings
 from bot.labels import Label
@@ -93,6 +101,7 @@ class DashboardConfig(_Section):
     base_url: str = "http://127.0.0.1:8080"
     secret_key_env: str | None = None
     secure_cookies: bool = False
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
     _check_env = field_validator("secret_key_env")(_env_name)
 

@@ -18,6 +18,7 @@ from bot.web import views_admin, views_auth, views_item, views_mailbox, views_qu
 from bot.web.filters import install as install_filters
 from bot.web.health import healthz
 from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, WAKE_OUTBOX
+from bot.web.proxy import forwarded_for
 from bot.web.security import require_sign_in, security_headers, session_secret, setup_sessions
 from models.types import utcnow
 
@@ -43,6 +44,8 @@ def create_app(
     app[ACTION_WAIT] = action_wait if wake_outbox is not None else 0.0
     app[CLOCK] = clock
     app[LIMITER] = limiter or SignInLimiter()
+    if config.dashboard.trusted_proxies:
+        app.middlewares.append(forwarded_for(config.dashboard.trusted_proxies))
     app.middlewares.append(security_headers)
     setup_sessions(app, config, secret_key or session_secret(config))
     app.middlewares.append(require_sign_in)

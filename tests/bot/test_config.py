@@ -127,3 +127,12 @@ def test_a_broken_reply_template_is_refused_at_start_up() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(data, source="config.toml")
     assert "config.toml: schools[0].templates: question: not a valid template" in str(caught.value)
+
+
+def test_a_trusted_proxy_that_is_not_an_address_names_the_entry() -> None:
+    data = _example()
+    data["dashboard"]["trusted_proxies"] = ["127.0.0.1", "10.0.0.0/8", "the-proxy"]
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith("dashboard.trusted_proxies[2]:"), caught.value
