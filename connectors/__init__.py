@@ -70,8 +70,9 @@ def create_connector(
     ``base_url`` defaults to the real platform (Graph: https://graph.facebook.com,
     X: https://api.x.com). Facebook/Instagram options: ``api_version``, ``page_size``,
     ``timeout``. X options: ``tier`` ("free", "basic", "pro", "enterprise"),
-    ``page_size``, ``max_followers``, ``timeout``; X's ``account_id`` is the numeric
-    user id and ``app_secret`` is not used.
+    ``page_size``, ``max_followers``, ``timeout``, ``oauth1`` (:class:`OAuth1Keys`, to sign
+    with OAuth 1.0a instead of sending ``token`` as a Bearer token); X's ``account_id`` is the
+    numeric user id and ``app_secret`` is not used.
     """
     try:
         kind = Platform(platform)

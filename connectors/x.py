@@ -32,7 +32,7 @@ from connectors.records import (
     Platform,
     Reply,
 )
-from connectors.x_client import DEFAULT_X_URL, XClient
+from connectors.x_client import DEFAULT_X_URL, OAuth1Keys, XClient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ def _problem(exc: tweepy.HTTPException) -> dict[str, Any]:
 
 
 class XConnector(Connector):
-    """An X account (``account_id`` is its numeric user id), on an OAuth 2.0 user token.
+    """An X account (``account_id`` is its numeric user id), on an OAuth 2.0 user token, or
+    on an OAuth 1.0a access token when ``oauth1`` holds the keys that sign it.
 
     Cursor: the ``newest_id`` of the last poll; the next poll asks for mentions
     ``since_id`` it. The mentions timeline returns @mentions and the replies to the
@@ -85,6 +86,7 @@ class XConnector(Connector):
         max_followers: int = 10_000,
         timeout: float = 30.0,
         wall_clock: Callable[[], float] = time.time,
+        oauth1: OAuth1Keys | None = None,
     ) -> None:
         super().__init__(account_id=account_id, session=session)
         if tier not in TIER_CAPABILITIES:
@@ -99,6 +101,7 @@ class XConnector(Connector):
             session_factory=lambda: self.session,
             timeout=timeout,
             wall_clock=wall_clock,
+            oauth1=oauth1,
         )
         self._token = token
         self._lookback = timedelta(days=lookback_days)

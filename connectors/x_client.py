@@ -5,13 +5,29 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import tweepy
+from oauthlib.oauth1 import Client as OAuth1Client
 from tweepy.asynchronous import AsyncClient
+from yarl import URL
 
 DEFAULT_X_URL = "https://api.x.com"
+
+
+@dataclass(frozen=True, slots=True)
+class OAuth1Keys:
+    """OAuth 1.0a user context: the app's consumer key pair and the account's token secret.
+
+    The access token itself is the connector's ``token``. Unlike OAuth 2.0 user tokens, which
+    X expires after two hours, these last until revoked: what an unattended server needs.
+    """
+
+    consumer_key: str = field(repr=False)
+    consumer_secret: str = field(repr=False)
+    token_secret: str = field(repr=False)
 
 
 def route_key(method: str, route: str) -> str:
@@ -22,7 +38,8 @@ def route_key(method: str, route: str) -> str:
 class XClient(AsyncClient):  # type: ignore[misc]
     """AsyncClient whose ``request`` uses our session and base URL (tweepy hard-codes its host).
 
-    Only OAuth 2.0 user tokens (Bearer) are used; headers are never logged. A failed call
+    Requests carry the OAuth 2.0 user token as a Bearer token, or, given ``oauth1``, an OAuth
+    1.0a signature (HMAC-SHA1) over the token; headers are never logged. A failed call
     raises tweepy's own exception with the problem JSON attached as ``problem``. When a
     response says a rate window is used up, its reset time is kept in ``resets``.
     """
@@ -35,8 +52,10 @@ class XClient(AsyncClient):  # type: ignore[misc]
         session_factory: Callable[[], aiohttp.ClientSession],
         timeout: float = 30.0,
         wall_clock: Callable[[], float] = time.time,
+        oauth1: OAuth1Keys | None = None,
     ) -> None:
         super().__init__(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
+        self._oauth1 = oauth1
         self._base_url = base_url.rstrip("/")
         self._session_factory = session_factory
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -58,6 +77,27 @@ class XClient(AsyncClient):  # type: ignore[misc]
         else:
             self.resets.pop(key, None)
 
+    def _signed(
+        self, method: str, url: str, params: Mapping[str, Any], headers: dict[str, str]
+    ) -> tuple[URL, dict[str, str]]:
+        """The URL with its query and an OAuth 1.0a header signed over both, as tweepy does.
+
+        A JSON body is not signed (OAuth 1.0a signs form bodies only), so it travels as is.
+        """
+        assert self._oauth1 is not None
+        keys = self._oauth1
+        client = OAuth1Client(
+            keys.consumer_key,
+            client_secret=keys.consumer_secret,
+            resource_owner_key=self.bearer_token,
+            resource_owner_secret=keys.token_secret,
+        )
+        query = sorted((key, str(value)) for key, value in params.items())
+        signed, headers, _ = client.sign(str(URL(url).with_query(query)), method, headers=headers)
+        before, _, query_string = signed.partition("?")
+        encoded = f"{before}?{query_string.replace(':', '%3A')}" if query_string else before
+        return URL(encoded, encoded=True), headers
+
     async def request(
         self,
         method: str,
@@ -66,16 +106,15 @@ class XClient(AsyncClient):  # type: ignore[misc]
         json: Mapping[str, Any] | None = None,
         user_auth: bool = False,
     ) -> aiohttp.ClientResponse:
-        if user_auth:
-            raise TypeError("OAuth 1.0a is not used: pass an OAuth 2.0 user token")
-        headers = {"User-Agent": self.user_agent, "Authorization": f"Bearer {self.bearer_token}"}
+        url: str | URL = self._base_url + route
+        headers = {"User-Agent": self.user_agent}
+        if self._oauth1 is None:
+            headers["Authorization"] = f"Bearer {self.bearer_token}"
+        else:
+            url, headers = self._signed(method, str(url), params or {}, headers)
+            params = None
         async with self._session_factory().request(
-            method,
-            self._base_url + route,
-            params=params,
-            json=json,
-            headers=headers,
-            timeout=self._timeout,
+            method, url, params=params, json=json, headers=headers, timeout=self._timeout
         ) as response:
             await response.read()
         self._note_window(route_key(method, route), response.headers)

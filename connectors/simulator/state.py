@@ -35,7 +35,8 @@ class SimError(Exception):
 
 @dataclass
 class SimAccount:
-    """One simulated account. ``app_secret`` set means ``appsecret_proof`` is required."""
+    """One simulated account. ``app_secret`` set means ``appsecret_proof`` is required;
+    ``token_secret`` set (X) means requests must be signed with OAuth 1.0a."""
 
     platform: Platform | str
     account_id: str
@@ -47,6 +48,9 @@ class SimAccount:
     app_secret: str | None = None
     tier: str = "pro"
     follower_list_size: int = 25
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    token_secret: str | None = None
 
     def __post_init__(self) -> None:
         self.platform = Platform(self.platform)

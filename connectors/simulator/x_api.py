@@ -14,6 +14,7 @@ from aiohttp import web
 from connectors.records import Platform
 from connectors.simulator.keys import STATE, slow_down
 from connectors.simulator.state import SimAccount, SimError, SimItem, SimState
+from connectors.simulator.x_auth import caller
 
 WINDOW = 900  # seconds: X's 15-minute windows
 LIMITS = {
@@ -300,9 +301,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     name, found = match
     template = re.sub(r"/\d+", "/:id", "/" + path)
     endpoint = f"{request.method} /2{template}"
-    token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    account = state.account_by_token(token)
-    if account is None or account.kind is not Platform.X:
+    account = caller(request, state)
+    if account is None:
         state.count("x", "unknown", endpoint)
         return problem(401)
     state.count("x", account.account_id, endpoint)

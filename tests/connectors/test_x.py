@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from connectors import (
     Unsupported,
     create_connector,
 )
+from connectors.simulator import SimAccount
 from connectors.x import XConnector
+from connectors.x_client import OAuth1Keys
 from tests.connectors.conftest import Replay, Sim, SimFactory, load_fixture, make_accounts
 
 USER = "303"
@@ -238,3 +241,53 @@ async def test_a_refused_hide_in_our_own_conversation_is_a_missing_permission(
     replay.add("GET", "/2/tweets/1860000000000003000", root)
     with pytest.raises(PermissionMissing):
         await connector(replay).hide("1860000000000003001")
+
+
+def _oauth1_accounts() -> dict[str, SimAccount]:
+    accounts = make_accounts()
+    accounts["x"] = replace(
+        accounts["x"],
+        consumer_key="app-consumer-key",
+        consumer_secret="app-SECRET-consumer",
+        token_secret="x-SECRET-token-secret",
+    )
+    return accounts
+
+
+async def test_oauth1_signed_requests_read_hide_reply_and_count(sim_factory: SimFactory) -> None:
+    sim = await sim_factory(_oauth1_accounts())
+    keys = OAuth1Keys("app-consumer-key", "app-SECRET-consumer", "x-SECRET-token-secret")
+    account = sim.connector("x", oauth1=keys, tier="pro")
+    rude = await sim.add_comment("x", "You lot are idiots: shut it down", author="Troll")
+
+    result = await account.fetch_comments(None)
+    await account.hide(rude)
+    reply = await account.reply(rude, "Please contact the school office on 01632 960000.")
+    snapshot = await account.follower_snapshot()
+
+    assert rude in [comment.id for comment in result.comments]
+    assert (await sim.comment(rude))["hidden"] is True
+    assert reply
+    assert snapshot.followers_count == 500
+    assert snapshot.followers is not None and len(snapshot.followers) == 30
+
+
+async def test_oauth1_with_a_wrong_secret_is_refused_as_an_auth_error(
+    sim_factory: SimFactory,
+) -> None:
+    sim = await sim_factory(_oauth1_accounts())
+    wrong = OAuth1Keys("app-consumer-key", "app-SECRET-consumer", "not-the-token-secret")
+    with pytest.raises(AuthError):
+        await sim.connector("x", oauth1=wrong).fetch_comments(None)
+
+
+async def test_an_oauth1_token_sent_as_a_bearer_token_is_refused(sim_factory: SimFactory) -> None:
+    sim = await sim_factory(_oauth1_accounts())
+    with pytest.raises(AuthError):
+        await sim.connector("x").fetch_comments(None)
+
+
+def test_oauth1_keys_never_show_in_a_repr() -> None:
+    keys = OAuth1Keys("app-consumer-key", "app-SECRET-consumer", "x-SECRET-token-secret")
+    assert "SECRET" not in repr(keys)
+    assert "consumer-key" not in repr(keys)
