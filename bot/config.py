@@ -32,7 +32,19 @@ from bot.classifier.settings import ClassifierSettings
 from bot.labels import Label
 from connectors.records import Platform
 
-_SECRET_KEYS = frozenset({"token", "access_token", "password", "secret", "app_secret", "api_key"})
+_SECRET_KEYS = frozenset(
+    {
+        "token",
+        "access_token",
+        "password",
+        "secret",
+        "app_secret",
+        "api_key",
+        "token_secret",
+        "consumer_key",
+        "consumer_secret",
+    }
+)
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SCHOOL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -118,6 +130,11 @@ class XPlatformConfig(_Section):
     api_url: str = "https://api.x.com"
     tier: Literal["free", "basic", "pro", "enterprise"] = "basic"
     lookback_days: int = Field(default=7, ge=1, le=7)
+    consumer_key_env: str | None = None
+    consumer_secret_env: str | None = None
+    """The app's OAuth 1.0a consumer keys, for accounts that set ``token_secret_env``."""
+
+    _check_env = field_validator("consumer_key_env", "consumer_secret_env")(_env_name)
 
 
 class PlatformsConfig(_Section):
@@ -131,9 +148,17 @@ class AccountConfig(_Section):
     account_id: str = Field(min_length=1)
     name: str = ""
     token_env: str
+    token_secret_env: str | None = None
+    """X only: the OAuth 1.0a access token secret; ``token_env`` then holds the access token."""
     poll_interval_minutes: float = Field(default=5, gt=0, le=1440)
 
-    _check_env = field_validator("token_env")(_env_name)
+    _check_env = field_validator("token_env", "token_secret_env")(_env_name)
+
+    @model_validator(mode="after")
+    def _oauth1_is_for_x(self) -> AccountConfig:
+        if self.token_secret_env is not None and self.platform is not Platform.X:
+            raise ValueError("token_secret_env is for X accounts (OAuth 1.0a) only")
+        return self
 
 
 class PolicyConfig(_Section):
@@ -243,7 +268,17 @@ class Config(_Section):
                 if key in accounts:
                     raise ValueError(f"{key[0]} account {key[1]!r} is listed twice")
                 accounts.add(key)
+        x = self.platforms.x
+        if self.oauth1_accounts() and not (x.consumer_key_env and x.consumer_secret_env):
+            raise ValueError(
+                "platforms.x.consumer_key_env and platforms.x.consumer_secret_env: both are "
+                "needed because an X account sets token_secret_env (OAuth 1.0a)"
+            )
         return self
+
+    def oauth1_accounts(self) -> list[AccountConfig]:
+        """X accounts that sign with OAuth 1.0a instead of sending an OAuth 2.0 token."""
+        return [a for school in self.schools for a in school.accounts if a.token_secret_env]
 
     def school(self, school_id: str) -> SchoolConfig:
         for school in self.schools:
@@ -252,7 +287,14 @@ class Config(_Section):
         raise KeyError(school_id)
 
     def token_envs(self) -> list[str]:
-        return [account.token_env for school in self.schools for account in school.accounts]
+        """Every variable an account needs: tokens, and the OAuth 1.0a secrets where used."""
+        names = [account.token_env for school in self.schools for account in school.accounts]
+        oauth1 = self.oauth1_accounts()
+        names += [account.token_secret_env for account in oauth1 if account.token_secret_env]
+        if oauth1:
+            x = self.platforms.x
+            names += [name for name in (x.consumer_key_env, x.consumer_secret_env) if name]
+        return names
 
     def missing_env(self, environ: Mapping[str, str] = os.environ) -> list[str]:
         """Environment variables the config names that are not set."""

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.classifier import Classifier, load_classifier
-from bot.config import Config
+from bot.config import AccountConfig, Config
 from bot.logs import redactor
 from bot.notify import Mailer
 from bot.pipeline import Pipeline
@@ -25,7 +25,7 @@ from bot.sync import sync_config
 from bot.web.app import create_app
 from bot.worker import OutboxWorker
 from connectors import Connector, ConnectorError, create_connector
-from connectors.records import Platform
+from connectors.records import OAuth1Keys, Platform
 from models import Account, make_engine, session_scope
 from models.migrate import upgrade
 
@@ -250,6 +250,17 @@ def _connectors(
             )
             continue
         if handle.platform == Platform.X:
+            oauth1 = _oauth1_keys(config, account_config, environ)
+            if account_config.token_secret_env and oauth1 is None:
+                _LOGGER.warning(
+                    "the OAuth 1.0a secrets (%s, %s, %s) are not all set: this account is not "
+                    "polled",
+                    account_config.token_secret_env,
+                    platforms.x.consumer_key_env,
+                    platforms.x.consumer_secret_env,
+                    extra={"account": handle.job_id},
+                )
+                continue
             connectors[handle.id] = create_connector(
                 Platform.X,
                 account_id=handle.platform_account_id,
@@ -258,6 +269,7 @@ def _connectors(
                 base_url=platforms.x.api_url,
                 lookback_days=platforms.x.lookback_days,
                 tier=platforms.x.tier,
+                oauth1=oauth1,
             )
             continue
         graph = platforms.facebook if handle.platform == Platform.FACEBOOK else platforms.instagram
@@ -272,3 +284,16 @@ def _connectors(
             lookback_days=graph.lookback_days,
         )
     return connectors
+
+
+def _oauth1_keys(
+    config: Config, account: AccountConfig, environ: Mapping[str, str]
+) -> OAuth1Keys | None:
+    """The keys that sign an OAuth 1.0a account's requests; None when one is not set."""
+    x = config.platforms.x
+    names = (x.consumer_key_env, x.consumer_secret_env, account.token_secret_env)
+    values = [environ.get(name) if name else None for name in names]
+    if not all(values):
+        return None
+    consumer_key, consumer_secret, token_secret = (str(value) for value in values)
+    return OAuth1Keys(consumer_key, consumer_secret, token_secret)

@@ -24,6 +24,7 @@ from connectors.records import (
     FetchResult,
     Follower,
     FollowerSnapshot,
+    OAuth1Keys,
     Platform,
     Reply,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Follower",
     "FollowerSnapshot",
     "NotFound",
+    "OAuth1Keys",
     "PermissionMissing",
     "Platform",
     "RateLimited",

@@ -83,3 +83,16 @@ class FollowerSnapshot:
     followers_count: int
     fan_count: int | None = None
     followers: tuple[Follower, ...] | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class OAuth1Keys:
+    """OAuth 1.0a user context: the app's consumer key pair and the account's token secret.
+
+    The access token itself is the connector's ``token``. Unlike OAuth 2.0 user tokens, which
+    X expires after two hours, these last until revoked: what an unattended server needs.
+    """
+
+    consumer_key: str = field(repr=False)
+    consumer_secret: str = field(repr=False)
+    token_secret: str = field(repr=False)

@@ -29,10 +29,11 @@ from connectors.records import (
     FetchResult,
     Follower,
     FollowerSnapshot,
+    OAuth1Keys,
     Platform,
     Reply,
 )
-from connectors.x_client import DEFAULT_X_URL, OAuth1Keys, XClient
+from connectors.x_client import DEFAULT_X_URL, XClient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -14,20 +13,9 @@ from oauthlib.oauth1 import Client as OAuth1Client
 from tweepy.asynchronous import AsyncClient
 from yarl import URL
 
+from connectors.records import OAuth1Keys
+
 DEFAULT_X_URL = "https://api.x.com"
-
-
-@dataclass(frozen=True, slots=True)
-class OAuth1Keys:
-    """OAuth 1.0a user context: the app's consumer key pair and the account's token secret.
-
-    The access token itself is the connector's ``token``. Unlike OAuth 2.0 user tokens, which
-    X expires after two hours, these last until revoked: what an unattended server needs.
-    """
-
-    consumer_key: str = field(repr=False)
-    consumer_secret: str = field(repr=False)
-    token_secret: str = field(repr=False)
 
 
 def route_key(method: str, route: str) -> str:

@@ -136,3 +136,46 @@ def test_a_trusted_proxy_that_is_not_an_address_names_the_entry() -> None:
         parse_config(data)
     assert len(caught.value.problems) == 1
     assert caught.value.problems[0].startswith("dashboard.trusted_proxies[2]:"), caught.value
+
+
+def _x_account(data: dict) -> dict:
+    return next(a for a in data["schools"][0]["accounts"] if a["platform"] == "x")
+
+
+def test_an_oauth1_x_account_needs_the_apps_consumer_keys() -> None:
+    data = _example()
+    _x_account(data)["token_secret_env"] = "OAKFIELD_X_TOKEN_SECRET"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    (problem,) = caught.value.problems
+    assert "platforms.x.consumer_key_env and platforms.x.consumer_secret_env" in problem
+
+
+def test_a_token_secret_on_a_facebook_account_is_refused_by_its_key() -> None:
+    data = _example()
+    data["schools"][0]["accounts"][0]["token_secret_env"] = "OAKFIELD_FB_SECRET"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    (problem,) = caught.value.problems
+    assert problem.startswith("schools[0].accounts[0]:"), problem
+    assert "for X accounts (OAuth 1.0a) only" in problem
+
+
+def test_an_inline_consumer_secret_is_refused_without_echoing_it() -> None:
+    data = _example()
+    data["platforms"]["x"]["consumer_secret"] = "hunter2-consumer-secret"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert "secrets are never written in the config file" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_oauth1_secrets_are_required_redacted_and_listed_when_missing() -> None:
+    data = _example()
+    _x_account(data)["token_secret_env"] = "OAKFIELD_X_TOKEN_SECRET"
+    data["platforms"]["x"] |= {"consumer_key_env": "X_KEY", "consumer_secret_env": "X_SECRET"}
+    config = parse_config(data)
+    environ = {"OAKFIELD_X_TOKEN_SECRET": "token-secret-value", "X_SECRET": "consumer-secret"}
+    assert {"token-secret-value", "consumer-secret"} <= set(config.secret_values(environ))
+    assert "X_KEY" in config.missing_env(environ)
+    assert "OAKFIELD_X_TOKEN_SECRET" not in config.missing_env(environ)

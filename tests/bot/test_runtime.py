@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from itertools import pairwise
+from pathlib import Path
 
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from bot.classifier import Classifier
-from bot.config import Config
+from bot.config import Config, parse_config
 from bot.runtime import OUTBOX_JOB, Bot
+from connectors.simulator import SimAccount, create_app
+from models import Comment
+
+X_ACCOUNT = SimAccount(
+    "x",
+    "1500000000000000042",
+    "x-access-token-42",
+    "Elmhurst Primary",
+    username="elmhurstsch",
+    consumer_key="trust-app-key",
+    consumer_secret="trust-app-SECRET",
+    token_secret="x-token-SECRET-42",
+)
+OAUTH1_ENV = {
+    "ELMHURST_X_TOKEN": "x-access-token-42",
+    "ELMHURST_X_TOKEN_SECRET": "x-token-SECRET-42",
+    "X_CONSUMER_KEY": "trust-app-key",
+    "X_CONSUMER_SECRET": "trust-app-SECRET",
+}
 
 
 async def test_start_spreads_the_accounts_polls_evenly_over_their_interval(
@@ -27,3 +52,90 @@ async def test_start_spreads_the_accounts_polls_evenly_over_their_interval(
     gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(runs)]
     for gap in gaps:
         assert abs(gap - interval / 9) < 0.5, f"polls {gaps} are not spread over {interval} s"
+
+
+@pytest.fixture
+async def oauth1_simulator() -> AsyncIterator[TestServer]:
+    server = TestServer(create_app([X_ACCOUNT], posts_per_account=1), host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+def _oauth1_config(server: TestServer, folder: Path) -> Config:
+    return parse_config(
+        {
+            "trust": {"name": "Elmhurst Trust"},
+            "email": {"enabled": False, "maildir": str(folder / "mail")},
+            "platforms": {
+                "x": {
+                    "api_url": str(server.make_url("")).rstrip("/"),
+                    "tier": "pro",
+                    "consumer_key_env": "X_CONSUMER_KEY",
+                    "consumer_secret_env": "X_CONSUMER_SECRET",
+                }
+            },
+            "schools": [
+                {
+                    "id": "elmhurst",
+                    "name": "Elmhurst Primary",
+                    "dsl_emails": ["dsl@elmhurst.example"],
+                    "accounts": [
+                        {
+                            "platform": "x",
+                            "account_id": X_ACCOUNT.account_id,
+                            "token_env": "ELMHURST_X_TOKEN",
+                            "token_secret_env": "ELMHURST_X_TOKEN_SECRET",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+
+
+async def _post(server: TestServer, text: str) -> str:
+    body = {"platform": "x", "account": X_ACCOUNT.account_id, "text": text}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(server.make_url("/_sim/comments"), json=body) as response,
+    ):
+        assert response.status == 201, await response.text()
+        return str((await response.json())["id"])
+
+
+async def test_an_oauth1_x_account_is_polled_and_moderated_with_signed_requests(
+    engine: Engine, classifier: Classifier, oauth1_simulator: TestServer, tmp_path: Path
+) -> None:
+    insult = await _post(
+        oauth1_simulator, "The head is a useless f***ing idiot and the staff are absolute scum"
+    )
+    config = _oauth1_config(oauth1_simulator, tmp_path)
+    bot = await Bot.create(config, OAUTH1_ENV, engine=engine, classifier=classifier)
+    try:
+        (report,) = await bot.run_once()
+    finally:
+        await bot.stop()
+    assert report.error is None
+    assert [o.hidden for o in report.outcomes] == [True]
+    with Session(engine) as session:
+        assert session.exec(select(Comment.platform_id)).all() == [insult]
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(oauth1_simulator.make_url("/_sim/state")) as response,
+    ):
+        state = await response.json()
+    assert [c["hidden"] for c in state["comments"] if c["id"] == insult] == [True]
+
+
+async def test_an_oauth1_account_missing_a_secret_is_not_polled(
+    engine: Engine, classifier: Classifier, oauth1_simulator: TestServer, tmp_path: Path
+) -> None:
+    environ = {k: v for k, v in OAUTH1_ENV.items() if k != "X_CONSUMER_SECRET"}
+    config = _oauth1_config(oauth1_simulator, tmp_path)
+    bot = await Bot.create(config, environ, engine=engine, classifier=classifier)
+    try:
+        (report,) = await bot.run_once()
+    finally:
+        await bot.stop()
+    assert report.skipped == "no connector (token variable not set?)"

@@ -15,6 +15,7 @@ from connectors import (
     Capability,
     ConnectorError,
     NotFound,
+    OAuth1Keys,
     PermissionMissing,
     RateLimited,
     TransientError,
@@ -23,7 +24,6 @@ from connectors import (
 )
 from connectors.simulator import SimAccount
 from connectors.x import XConnector
-from connectors.x_client import OAuth1Keys
 from tests.connectors.conftest import Replay, Sim, SimFactory, load_fixture, make_accounts
 
 USER = "303"
@@ -269,7 +269,8 @@ async def test_oauth1_signed_requests_read_hide_reply_and_count(sim_factory: Sim
     assert (await sim.comment(rude))["hidden"] is True
     assert reply
     assert snapshot.followers_count == 500
-    assert snapshot.followers is not None and len(snapshot.followers) == 30
+    assert snapshot.followers is not None
+    assert len(snapshot.followers) == 30
 
 
 async def test_oauth1_with_a_wrong_secret_is_refused_as_an_auth_error(
