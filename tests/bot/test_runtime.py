@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from bot.classifier import Classifier
 from bot.config import Config, parse_config
+from bot.poller import PollReport
 from bot.runtime import OUTBOX_JOB, Bot
 from connectors.simulator import SimAccount, create_app
 from models import Comment
@@ -104,18 +105,30 @@ async def _post(server: TestServer, text: str) -> str:
         return str((await response.json())["id"])
 
 
+async def _poll_once(
+    server: TestServer,
+    folder: Path,
+    environ: dict[str, str],
+    engine: Engine,
+    classifier: Classifier,
+) -> PollReport:
+    bot = await Bot.create(
+        _oauth1_config(server, folder), environ, engine=engine, classifier=classifier
+    )
+    try:
+        (report,) = await bot.run_once()
+    finally:
+        await bot.stop()
+    return report
+
+
 async def test_an_oauth1_x_account_is_polled_and_moderated_with_signed_requests(
     engine: Engine, classifier: Classifier, oauth1_simulator: TestServer, tmp_path: Path
 ) -> None:
     insult = await _post(
         oauth1_simulator, "The head is a useless f***ing idiot and the staff are absolute scum"
     )
-    config = _oauth1_config(oauth1_simulator, tmp_path)
-    bot = await Bot.create(config, OAUTH1_ENV, engine=engine, classifier=classifier)
-    try:
-        (report,) = await bot.run_once()
-    finally:
-        await bot.stop()
+    report = await _poll_once(oauth1_simulator, tmp_path, OAUTH1_ENV, engine, classifier)
     assert report.error is None
     assert [o.hidden for o in report.outcomes] == [True]
     with Session(engine) as session:
@@ -132,10 +145,5 @@ async def test_an_oauth1_account_missing_a_secret_is_not_polled(
     engine: Engine, classifier: Classifier, oauth1_simulator: TestServer, tmp_path: Path
 ) -> None:
     environ = {k: v for k, v in OAUTH1_ENV.items() if k != "X_CONSUMER_SECRET"}
-    config = _oauth1_config(oauth1_simulator, tmp_path)
-    bot = await Bot.create(config, environ, engine=engine, classifier=classifier)
-    try:
-        (report,) = await bot.run_once()
-    finally:
-        await bot.stop()
+    report = await _poll_once(oauth1_simulator, tmp_path, environ, engine, classifier)
     assert report.skipped == "no connector (token variable not set?)"
