@@ -23,7 +23,6 @@ from connectors.errors import (
     Unsupported,
 )
 from connectors.records import (
-    Author,
     Capability,
     Comment,
     FetchResult,
@@ -34,6 +33,7 @@ from connectors.records import (
     Reply,
 )
 from connectors.x_client import DEFAULT_X_URL, XClient
+from connectors.x_payloads import comments_in
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ class XConnector(Connector):
                     self.account_id, user_auth=False, **p
                 ),
             )
-            found.extend(self._parse_page(page))
+            found.extend(comments_in(page, self.account_id))
             raw_meta = page.get("meta")
             meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
             newest_id = str(meta.get("newest_id", ""))
@@ -208,64 +208,6 @@ class XConnector(Connector):
         found = [c for c in found if c.author.id != self.account_id]
         found.sort(key=lambda c: int(c.id) if c.id.isdigit() else 0)
         return FetchResult(tuple(found), str(newest) if newest else cursor)
-
-    def _parse_page(self, page: dict[str, Any]) -> list[Comment]:
-        raw_includes = page.get("includes")
-        includes: dict[str, Any] = raw_includes if isinstance(raw_includes, dict) else {}
-        users = {u["id"]: u for u in includes.get("users", []) if isinstance(u, dict) and "id" in u}
-        tweets = {
-            t["id"]: t for t in includes.get("tweets", []) if isinstance(t, dict) and "id" in t
-        }
-        data = page.get("data")
-        out = []
-        for item in data if isinstance(data, list) else []:
-            comment = self._parse_tweet(item, users, tweets)
-            if comment is not None:
-                out.append(comment)
-        return out
-
-    def _parse_tweet(
-        self, item: object, users: dict[str, Any], tweets: dict[str, Any]
-    ) -> Comment | None:
-        item_id = item.get("id") if isinstance(item, dict) else None
-        try:
-            if not isinstance(item, dict):
-                raise TypeError("tweet is not an object")
-            tweet_id, text, author_id = item["id"], item["text"], item["author_id"]
-            if not all(isinstance(v, str) for v in (tweet_id, text, author_id)):
-                raise TypeError("id, text or author_id is not a string")
-            user = users.get(author_id, {})
-            username = user.get("username")
-            parent = next(
-                (
-                    r["id"]
-                    for r in item.get("referenced_tweets") or []
-                    if isinstance(r, dict) and r.get("type") == "replied_to"
-                ),
-                None,
-            )
-            conversation = str(item.get("conversation_id") or tweet_id)
-            root = tweets.get(conversation) or tweets.get(parent or "")
-            return Comment(
-                platform=self.platform,
-                account_id=self.account_id,
-                id=tweet_id,
-                post_id=conversation,
-                author=Author(id=author_id, name=str(user.get("name", "")), username=username),
-                text=text,
-                created_at=datetime.fromisoformat(item["created_at"]).astimezone(UTC),
-                parent_id=str(parent) if parent else None,
-                permalink=f"https://x.com/{username or 'i/web'}/status/{tweet_id}",
-                post_text=str(root["text"]) if isinstance(root, dict) and "text" in root else None,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            _LOGGER.warning(
-                "Skipping malformed X post %s for account %s: %s",
-                item_id if isinstance(item_id, str) else "(no id)",
-                self.account_id,
-                type(exc).__name__,
-            )
-            return None
 
     async def hide(self, comment_id: str, hidden: bool = True) -> None:
         self._require(Capability.HIDE)
