@@ -82,37 +82,20 @@ def create_connector(
         raise ValueError(
             f"unknown platform {platform!r}; expected one of {[p.value for p in Platform]}"
         ) from None
-    if kind is Platform.FACEBOOK:
-        from connectors.facebook import FacebookConnector
-
-        return FacebookConnector(
-            account_id=account_id,
-            token=token,
-            session=session,
-            base_url=base_url,
-            app_secret=app_secret,
-            lookback_days=lookback_days,
-            **platform_options,
-        )
-    if kind is Platform.INSTAGRAM:
-        from connectors.instagram import InstagramConnector
-
-        return InstagramConnector(
-            account_id=account_id,
-            token=token,
-            session=session,
-            base_url=base_url,
-            app_secret=app_secret,
-            lookback_days=lookback_days,
-            **platform_options,
-        )
-    from connectors.x import XConnector
-
-    return XConnector(
-        account_id=account_id,
-        token=token,
-        session=session,
-        base_url=base_url,
-        lookback_days=lookback_days,
+    common: dict[str, Any] = {
+        "account_id": account_id,
+        "token": token,
+        "session": session,
+        "base_url": base_url,
+        "lookback_days": lookback_days,
         **platform_options,
-    )
+    }
+    if kind is Platform.X:
+        from connectors.x import XConnector
+
+        return XConnector(**common)
+    from connectors.facebook import FacebookConnector
+    from connectors.instagram import InstagramConnector
+
+    graph = FacebookConnector if kind is Platform.FACEBOOK else InstagramConnector
+    return graph(app_secret=app_secret, **common)
