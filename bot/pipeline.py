@@ -226,9 +226,12 @@ class Pipeline:
             account = session.get(Account, account_id)
             assert account is not None
             school = self._config.school(account.school_id)
+            ids = [comment_id for comment_id, _ in batch]
+            comments = {
+                row.id: row for row in session.exec(select(Comment).where(col(Comment.id).in_(ids)))
+            }
             for (comment_id, _), verdict in zip(batch, verdicts, strict=True):
-                comment = session.get(Comment, comment_id)
-                assert comment is not None
+                comment = comments[comment_id]
                 outcomes.append(
                     self._apply_one(session, account, school, comment, verdict, capabilities, now)
                 )
