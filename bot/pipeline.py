@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,15 +125,19 @@ def load_cursor(engine: Engine, account_id: int) -> tuple[str | None, datetime |
         return (cursor.value if cursor else None, account.paused_until if account else None)
 
 
-def _unclassified(session: Session, account_id: int, limit: int) -> Sequence[Comment]:
-    """Correlated NOT EXISTS: one index probe per comment, not a scan of every verdict."""
+def _unclassified(session: Session, account_id: int, limit: int) -> list[tuple[int, str]]:
+    """Id and text of the oldest comments with no verdict.
+
+    Correlated NOT EXISTS: one index probe per comment, not a scan of every verdict.
+    """
     classified = select(Classification.id).where(Classification.comment_id == Comment.id)
-    return session.exec(
-        select(Comment)
+    rows = session.exec(
+        select(Comment.id, Comment.text)
         .where(Comment.account_id == account_id, ~classified.exists())
         .order_by(col(Comment.id))
         .limit(limit)
     ).all()
+    return [(comment_id, text) for comment_id, text in rows if comment_id is not None]
 
 
 def _abusive_recently(session: Session, comment: Comment, window: timedelta, now: datetime) -> int:
@@ -202,8 +206,7 @@ class Pipeline:
 
     def _pending(self, account_id: int) -> list[tuple[int, str]]:
         with Session(self._engine) as session:
-            rows = _unclassified(session, account_id, self._batch_size)
-            return [(row.id, row.text) for row in rows if row.id is not None]
+            return _unclassified(session, account_id, self._batch_size)
 
     async def _classify(self, texts: list[str]) -> list[Verdict | None]:
         try:
