@@ -33,6 +33,9 @@ OUTBOX_POLICY = RetryPolicy(
 )
 
 
+_Claimed = tuple[Action, Comment | None]
+
+
 class _Retry(Exception):
     """The action failed in a way worth trying again later."""
 
@@ -91,20 +94,20 @@ class OutboxWorker:
                 claimed = await asyncio.to_thread(self._claim)
                 if not claimed:
                     return attempted
-                by_comment: dict[object, list[int]] = defaultdict(list)
-                for action_id, comment_id in claimed:
-                    by_comment[
-                        comment_id if comment_id is not None else ("action", action_id)
-                    ].append(action_id)
-                await asyncio.gather(*(self._run_in_order(ids) for ids in by_comment.values()))
+                by_comment: dict[object, list[_Claimed]] = defaultdict(list)
+                for action, comment in claimed:
+                    key = action.comment_id if action.comment_id is not None else ("a", action.id)
+                    by_comment[key].append((action, comment))
+                await asyncio.gather(*(self._run_in_order(c) for c in by_comment.values()))
                 attempted += len(claimed)
 
-    async def _run_in_order(self, action_ids: list[int]) -> None:
+    async def _run_in_order(self, claimed: list[_Claimed]) -> None:
         async with self._slots:
-            for action_id in action_ids:
-                await self._run(action_id)
+            for action, comment in claimed:
+                await self._run(action, comment)
 
-    def _claim(self) -> list[tuple[int, int | None]]:
+    def _claim(self) -> list[_Claimed]:
+        """Due actions, marked in flight, with their comments: read once for the whole batch."""
         now = self._clock()
         with session_scope(self._engine) as session:
             rows = session.exec(
@@ -117,13 +120,16 @@ class OutboxWorker:
                 action.status = ActionStatus.IN_FLIGHT
                 action.attempts += 1
                 action.updated_at = now
-            return [(action.id, action.comment_id) for action in rows if action.id is not None]
+            ids = {action.comment_id for action in rows if action.comment_id is not None}
+            comments: dict[int | None, Comment] = {}
+            if ids:
+                found = session.exec(select(Comment).where(col(Comment.id).in_(ids)))
+                comments = {comment.id: comment for comment in found}
+            return [(action, comments.get(action.comment_id or -1)) for action in rows]
 
-    async def _run(self, action_id: int) -> None:
-        with Session(self._engine, expire_on_commit=False) as session:
-            action = session.get(Action, action_id)
-            assert action is not None
-            comment = session.get(Comment, action.comment_id) if action.comment_id else None
+    async def _run(self, action: Action, comment: Comment | None) -> None:
+        assert action.id is not None
+        action_id = action.id
         try:
             result_ref = await self._execute(action, comment)
         except _Retry as retry:
