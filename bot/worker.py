@@ -18,7 +18,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot import audit
-from bot.alerts import AlertError, compose
+from bot.alerts import Alert, AlertError, compose
 from bot.config import Config
 from bot.notify import Mailer, NotifyError, post_webhook
 from connectors import Connector, ConnectorError, RetryPolicy
@@ -133,11 +133,15 @@ class OutboxWorker:
         try:
             result_ref = await self._execute(action, comment)
         except _Retry as retry:
-            self._finish(action_id, ActionStatus.PENDING, str(retry), delay=retry.delay)
+            await asyncio.to_thread(
+                self._finish, action_id, ActionStatus.PENDING, str(retry), delay=retry.delay
+            )
         except (ConnectorError, NotifyError, AlertError) as exc:
-            self._finish(action_id, ActionStatus.FAILED, _reason(exc))
+            await asyncio.to_thread(self._finish, action_id, ActionStatus.FAILED, _reason(exc))
         else:
-            self._finish(action_id, ActionStatus.DONE, None, result_ref=result_ref)
+            await asyncio.to_thread(
+                self._finish, action_id, ActionStatus.DONE, None, result_ref=result_ref
+            )
 
     async def _execute(self, action: Action, comment: Comment | None) -> str | None:
         if action.kind is ActionKind.ALERT:
@@ -184,8 +188,7 @@ class OutboxWorker:
         return await connector.reply(comment.platform_id, text, private=private)
 
     async def _alert(self, action: Action) -> str | None:
-        with Session(self._engine) as session:
-            alert = compose(session, action, self._config)
+        alert = await asyncio.to_thread(self._compose, action)
         if action.attempts > 1 and self._mailer.already_sent(alert.message_id):
             return "already sent"
         await self._mailer.send(alert.email)
@@ -195,6 +198,10 @@ class OutboxWorker:
             except NotifyError as exc:
                 _LOGGER.warning("webhook failed: %s", exc, extra={"action": action.id})
         return alert.message_id
+
+    def _compose(self, action: Action) -> Alert:
+        with Session(self._engine) as session:
+            return compose(session, action, self._config)
 
     def _set_hidden(self, comment_id: int | None, hidden: bool) -> None:
         with session_scope(self._engine) as session:
