@@ -25,7 +25,7 @@ from bot.sync import sync_config
 from bot.web.app import create_app
 from bot.worker import OutboxWorker
 from connectors import Connector, ConnectorError, create_connector
-from connectors.records import OAuth1Keys, Platform
+from connectors.records import FollowerSnapshot, OAuth1Keys, Platform
 from models import Account, make_engine, session_scope
 from models.migrate import upgrade
 
@@ -152,8 +152,6 @@ class Bot:
         _LOGGER.info("polling %d accounts", len(self.accounts))
 
     async def snapshot_followers(self) -> None:
-        from bot.snapshots import store_snapshot
-
         for account in self.accounts:
             connector = self.connectors.get(account.id)
             if connector is None:
@@ -165,8 +163,7 @@ class Bot:
                     "follower snapshot failed: %s", exc, extra={"account": account.job_id}
                 )
                 continue
-            with session_scope(self.engine) as session:
-                store_snapshot(session, account.id, snapshot)
+            await asyncio.to_thread(_store_snapshot, self.engine, account.id, snapshot)
 
     async def weekly_report(self) -> None:
         from bot.reports import send_weekly
@@ -197,6 +194,13 @@ class Bot:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         _LOGGER.info("stopping: finishing running jobs")
+
+
+def _store_snapshot(engine: Engine, account_id: int, snapshot: FollowerSnapshot) -> None:
+    from bot.snapshots import store_snapshot
+
+    with session_scope(engine) as session:
+        store_snapshot(session, account_id, snapshot)
 
 
 def _prepare_accounts(engine: Engine, config: Config) -> list[AccountHandle]:

@@ -17,7 +17,7 @@ from bot.config import Config, parse_config
 from bot.poller import PollReport
 from bot.runtime import OUTBOX_JOB, Bot
 from connectors.simulator import SimAccount, create_app
-from models import Comment
+from models import Comment, FollowerSnapshotRow
 
 X_ACCOUNT = SimAccount(
     "x",
@@ -147,3 +147,16 @@ async def test_an_oauth1_account_missing_a_secret_is_not_polled(
     environ = {k: v for k, v in OAUTH1_ENV.items() if k != "X_CONSUMER_SECRET"}
     report = await _poll_once(oauth1_simulator, tmp_path, environ, engine, classifier)
     assert report.skipped == "no connector (token variable not set?)"
+
+
+async def test_the_daily_follower_snapshot_stores_one_row_per_account(
+    engine: Engine, trust_config: Config, classifier: Classifier
+) -> None:
+    bot = await Bot.create(trust_config, engine=engine, classifier=classifier)
+    try:
+        await bot.snapshot_followers()
+    finally:
+        await bot.stop()
+    with Session(engine) as session:
+        rows = session.exec(select(FollowerSnapshotRow.account_id)).all()
+    assert sorted(rows) == sorted(account.id for account in bot.accounts)
