@@ -1,26 +1,30 @@
-"""Classifier benchmark: throughput, latency, load time and memory of the embedded backend.
+"""Classifier benchmark: throughput, latency, load time and memory of the default backend.
 
-Run: ``.venv/bin/python -m bench.classifier_bench`` (or ``make bench``). It also times, in the
-same run, a detoxify-shaped BERT-base (the ``original`` model's architecture built from its
-config with random weights: the same computation as the real one) and prints the ratio.
+Run: ``.venv/bin/python -m bench.classifier_bench`` (or ``make bench``). In the same run it
+times the classifier this one replaced (the ``bot`` package of ``--baseline``, taken from git
+into a temporary folder and run in a process of its own) and prints the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [
-    ROOT.parent / "shared" / "data" / "school_comments_dev.csv",
-    ROOT / "bot" / "classifier" / "data" / "extra_comments.csv",
-]
+# The evaluation set: comments of every label, length and script a school sees.
+SOURCES = [ROOT / "bot" / "classifier" / "data" / "eval" / "evaluation.csv"]
+BASELINE = "9be8380"
+_MEASURE = [sys.executable, "-m", "bench.classifier_bench", "--measure-only"]
 
 
 def _texts(count: int) -> list[str]:
@@ -70,68 +74,99 @@ def _latency_ms(classify: object, texts: list[str]) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--comments", type=int, default=2000, help="comments for the batched run")
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--bert-comments", type=int, default=300)
-    parser.add_argument("--skip-bert", action="store_true")
-    args = parser.parse_args(argv)
-
+def measure(comments: int, batch: int) -> dict[str, object]:
+    """Load the default classifier and time it; what ``bot`` on the path provides is measured."""
     started = time.perf_counter()
     from bot.classifier import ClassifierSettings, load_classifier
 
     classifier = load_classifier(ClassifierSettings())
     classifier.load()
     load_s = time.perf_counter() - started
-    texts = _texts(args.comments)
+    texts = _texts(comments)
     classifier.classify_sync(texts[:16])  # warm-up
-    cps = _throughput(classifier.classify_sync, texts, args.batch)
+    cps = _throughput(classifier.classify_sync, texts, batch)
     median_ms, p95_ms = _latency_ms(classifier.classify_sync, texts[:200])
-    rss = _rss_mb()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "version": classifier.version,
+        "load_s": load_s,
+        "comments": len(texts),
+        "per_second": cps,
+        "median_ms": median_ms,
+        "p95_ms": p95_ms,
+        "rss_mb": _rss_mb(),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _baseline(revision: str, comments: int, batch: int) -> dict[str, object] | None:
+    """The same measurement of the classifier at ``revision``, in a process of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "bot"],
+            capture_output=True,
+            check=False,
+        )
+        if archive.returncode != 0:
+            print(f"baseline {revision}: not in this clone ({archive.stderr.decode().strip()})")
+            return None
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        env = {**os.environ, "PYTHONPATH": f"{folder}{os.pathsep}{ROOT}"}
+        result = subprocess.run(
+            [*_MEASURE, "--comments", str(comments), "--batch", str(batch)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=folder,
+            check=False,
+        )
+        if result.returncode != 0:
+            print(f"baseline {revision} failed: {result.stderr.strip()[-500:]}")
+            return None
+        return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _print(name: str, figures: dict[str, object], batch: int) -> None:
+    print(f"{name:<20}{figures['version']}")
+    print(f"  load (cold, incl. imports)  {figures['load_s']:.2f} s")
+    print(
+        f"  batched ({batch}/batch)       {figures['per_second']:.0f} comments/s over "
+        f"{figures['comments']} comments"
+    )
+    latency = f"median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms"
+    print(f"  single comment      {latency}")
+    print(f"  resident memory     {figures['rss_mb']:.0f} MB now, peak {figures['peak_mb']:.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comments", type=int, default=2000, help="comments for the batched run")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument(
+        "--baseline",
+        default=BASELINE,
+        help="git revision whose classifier is timed in the same run (default: the frozen "
+        "MiniLM + head that this model replaced); 'none' to skip",
+    )
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure_only:
+        print(json.dumps(measure(args.comments, args.batch)))
+        return
     import torch
 
+    figures = measure(args.comments, args.batch)
     print(f"machine             {_machine()}, torch threads {torch.get_num_threads()}")
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"load average        {load} (1, 5, 15 min: other work on the same CPUs)")
-    print(f"embedded backend    {classifier.version}")
-    print(f"load (cold, incl. imports)  {load_s:.2f} s")
-    print(f"batched ({args.batch}/batch)       {cps:.0f} comments/s over {len(texts)} comments")
-    print(f"single comment      median {median_ms:.1f} ms, p95 {p95_ms:.1f} ms")
-    print(f"resident memory     {rss:.0f} MB now, peak {peak:.0f} MB")
-    if args.skip_bert:
+    _print("current model", figures, args.batch)
+    if args.baseline == "none":
         return
-
-    import transformers
-
-    from bot.classifier.encoder import packaged_model_dir
-
-    transformers.logging.set_verbosity_error()
-    # bert-base-uncased's architecture (the detoxify "original" model): 12 layers, 768 wide,
-    # six outputs; random weights, since the real ones cannot be fetched here. MiniLM ships
-    # the same uncased WordPiece vocabulary, so its tokenizer stands in for bert-base's.
-    bert = transformers.BertForSequenceClassification(transformers.BertConfig(num_labels=6)).eval()
-    tokenizer = transformers.BertTokenizerFast.from_pretrained(str(packaged_model_dir()))
-
-    def detoxify_shaped(batch: list[str]) -> object:
-        # Given the embedded backend's advantage too: length-sorted passes of 16 texts.
-        ordered = sorted(batch, key=len)
-        with torch.inference_mode():
-            for begin in range(0, len(ordered), 16):
-                encoded = tokenizer(
-                    ordered[begin : begin + 16], return_tensors="pt", truncation=True, padding=True
-                )
-                torch.sigmoid(bert(**encoded)[0])
-        return None
-
-    bert_texts = texts[: args.bert_comments]
-    detoxify_shaped(bert_texts[:8])
-    bert_cps = _throughput(detoxify_shaped, bert_texts, args.batch)
-    bert_median, _ = _latency_ms(detoxify_shaped, bert_texts[:50])
-    single = f"single median {bert_median:.1f} ms"
-    print(f"detoxify-shaped BERT-base   {bert_cps:.0f} comments/s, {single}")
-    print(f"ratio embedded / BERT-base  {cps / bert_cps:.1f}x the throughput")
+    before = _baseline(args.baseline, args.comments, args.batch)
+    if before is None:
+        return
+    _print(f"baseline {args.baseline}", before, args.batch)
+    ratio = float(str(figures["per_second"])) / float(str(before["per_second"]))
+    print(f"ratio current / baseline    {ratio:.2f}x the throughput")
 
 
 if __name__ == "__main__":

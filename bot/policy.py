@@ -73,6 +73,8 @@ def decide(
             queue = verdict.score >= thresholds.queue
         case Label.OTHER:
             pass
+    if verdict.uncertain:
+        queue = True  # a person checks the label, whatever the label says to do
     return Decision(
         label=label,
         hide=hide,
@@ -81,6 +83,7 @@ def decide(
         status=QueueStatus.ESCALATED if label is Label.SAFEGUARDING else QueueStatus.OPEN,
         priority=label.precedence,
         suggest_block=label is Label.ABUSE and abusive_recently >= policy.block_after_abusive,
+        needs_review=verdict.uncertain,
     )
 
 

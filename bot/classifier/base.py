@@ -73,5 +73,5 @@ def load_classifier(settings: ClassifierSettings) -> Classifier:
         return DetoxifyClassifier(settings)
     from bot.classifier.embedded import EmbeddedClassifier
 
-    _LOGGER.debug("embedded classifier selected, head %s", settings.head_path or "committed")
+    _LOGGER.debug("embedded classifier selected, model %s", settings.model_dir or "committed")
     return EmbeddedClassifier(settings)

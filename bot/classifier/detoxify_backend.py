@@ -25,14 +25,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from bot.classifier.base import Classifier, ClassifierError
 from bot.classifier.embedded import EmbeddedClassifier
 from bot.classifier.findings import Finding
-from bot.classifier.fusion import decide
 from bot.classifier.settings import ClassifierSettings
-from bot.classifier.text import sentence_spans
+from bot.classifier.text import normalise, sentence_spans
 from bot.classifier.verdict import Verdict
 from bot.labels import Label
 
@@ -50,7 +47,6 @@ SUBTYPES = ("toxicity", "insult", "threat", "identity_attack", "obscene", "sexua
 _ABUSE_CLASSES = frozenset((*SUBTYPES, "severe_toxicity"))
 _CHUNK_CHARS = 1500  # well under 512 tokens, so the tokenizer never truncates
 _SUBTYPE_FLOOR = 0.5
-_ABUSE_INDEX = list(Label).index(Label.ABUSE)
 
 
 class DetoxifyClassifier(Classifier):
@@ -130,21 +126,15 @@ class DetoxifyClassifier(Classifier):
         return results
 
     def classify_sync(self, texts: Sequence[str]) -> list[Verdict]:
-        evidence = self._embedded.analyse(texts)
-        toxicity = self.toxicity([item.text for item in evidence])
-        head = self._embedded.head
-        verdicts = []
-        for item, classes in zip(evidence, toxicity, strict=True):
+        readings = self._embedded.read(texts)
+        toxicity = self.toxicity([normalise(t if isinstance(t, str) else "") for t in texts])
+        extra: list[list[Finding]] = []
+        for classes in toxicity:
             abuse, subtype = map_abuse(classes)
-            head_scores = np.array(item.head_scores, copy=True)
-            head_scores[_ABUSE_INDEX] = 0.0
-            findings = [f for f in item.findings if f.label is not Label.ABUSE]
-            findings.append(
-                Finding(Label.ABUSE, abuse, f"abuse model {abuse:.2f}: {subtype}", subtype)
-            )
-            decision = decide(head_scores, findings, head.decision, model_reason="school model")
-            verdicts.append(decision.verdict(self.name, self.version))
-        return verdicts
+            found = abuse >= _SUBTYPE_FLOOR
+            reason = f"detoxify {subtype} {abuse:.0%}"
+            extra.append([Finding(Label.ABUSE, abuse, reason, subtype)] if found else [])
+        return self._embedded.verdicts(texts, readings, extra, self.name, self.version)
 
 
 def map_abuse(classes: dict[str, float]) -> tuple[float, str]:

@@ -34,6 +34,13 @@ class Report:
     confusion: dict[Label, dict[Label, int]]
     comments_per_second: float
 
+    @property
+    def complaints_hidden(self) -> float:
+        """The share of complaints put in the hide group: a fair complaint must stay public."""
+        row = self.confusion[Label.COMPLAINT]
+        total = sum(row.values())
+        return _ratio(sum(n for label, n in row.items() if label in HIDE_GROUP), total)
+
     def as_json(self) -> dict[str, object]:
         return {
             "n": self.n,
@@ -52,6 +59,7 @@ class Report:
                 "precision": round(self.hide_precision, 4),
                 "recall": round(self.hide_recall, 4),
             },
+            "complaints_hidden": round(self.complaints_hidden, 4),
             "confusion": {
                 gold.value: {predicted.value: count for predicted, count in row.items()}
                 for gold, row in self.confusion.items()
@@ -73,6 +81,7 @@ class Report:
             f"macro F1       {self.macro_f1:.3f}  (over labels present in the file)",
             f"hide group     precision {self.hide_precision:.3f}  recall {self.hide_recall:.3f}"
             "  (labels 1-5 against 6-9)",
+            f"complaints hidden {self.complaints_hidden:.3f}  (share of complaints put in 1-5)",
             f"speed          {self.comments_per_second:.1f} comments/second",
             "",
             "confusion (rows: gold, columns: predicted)",

@@ -58,7 +58,11 @@ class ClassifierSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     backend: Literal["embedded", "detoxify"] = "embedded"
-    head_path: Path | None = None
+    # A directory written by `hallmonitor train`; unset means the committed model.
+    model_dir: Path | None = None
+    # int8 linear layers at load time: 2.4x the throughput, but a point less accurate, and a
+    # comment's scores then depend slightly on the batch it is read in. Off by default.
+    quantise: bool = False
     detoxify_model: DetoxifyModel = "original"
     detoxify_checkpoint: Path | None = None
     detoxify_config_dir: Path | None = None

@@ -1,136 +1,104 @@
-"""Training the head: ``hallmonitor train DATA.csv... --out PATH``.
+"""``hallmonitor train``: sources in, a model directory (or a K-fold estimate) out.
 
-The committed ``data/head.npz`` is reproduced by the command in ``README.md ("The classifier")``.
-A trust can add its own relabelled comments as another source and retrain.
+Every source is split by ``dataset.in_calibration``: its ``fit`` part trains the network and
+its ``calibration`` part chooses the thresholds. A spec that names a part keeps it whole on
+the side that part belongs to. The evaluation set is never a source here.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
-from bot.classifier.dataset import Example, LoadResult, read_sources
-from bot.classifier.evaluation import Report
-from bot.classifier.head import Head
-from bot.labels import Label
-
-_LOGGER = logging.getLogger(__name__)
-
-# A hide-group label becomes primary at or above these scores (see fusion.decide).
-# Safeguarding is lower: a missed disclosure costs far more than a false escalation.
-# Abuse is higher when only the model sees it: slang ("sick", "mad") reads as profanity to it;
-# explicit swearing and slurs reach 0.9+ through the rules anyway.
-DEFAULT_DECISION: dict[Label, float] = {
-    Label.SAFEGUARDING: 0.35,
-    Label.ABUSE: 0.6,
-    Label.ABSENCE: 0.5,
-    Label.PERSONAL_DATA: 0.5,
-    Label.SPAM: 0.5,
-}
-DEFAULT_C = 1.0
+from bot.classifier.dataset import Example, Source, in_calibration, read_labelled
+from bot.classifier.decision import decide
+from bot.classifier.evaluation import Report, score
+from bot.classifier.finetune import TrainingError, TrainSettings, calibrate, fit, train
+from bot.classifier.inference import read
+from bot.classifier.pii import personal_data
+from bot.classifier.text import normalise
+from bot.classifier.tokens import CommentTokenizer
 
 
-class TrainingError(Exception):
-    """Training cannot run: no usable rows, or a label with no example at all."""
+def split_sources(specs: Sequence[str]) -> tuple[list[Example], list[Example], list[str]]:
+    """(fit rows, calibration rows, problems) over every source."""
+    fit_rows: list[Example] = []
+    calibration_rows: list[Example] = []
+    problems: list[str] = []
+    for spec in specs:
+        source = Source.parse(spec)
+        loaded = read_labelled(source)
+        problems += loaded.problems
+        if source.part == "calibration":
+            calibration_rows += loaded.examples
+        elif source.part == "fit":
+            fit_rows += loaded.examples
+        else:
+            for example in loaded.examples:
+                (calibration_rows if in_calibration(example.text) else fit_rows).append(example)
+    return fit_rows, calibration_rows, problems
 
 
-def train(
+def train_directory(
     specs: Sequence[str],
-    regularisation: float = DEFAULT_C,
-    decision: dict[Label, float] | None = None,
-) -> tuple[Head, LoadResult]:
-    """Fit the head on every usable row of the sources; report skipped rows back."""
-    from sklearn.linear_model import LogisticRegression
-
-    from bot.classifier.embedded import EmbeddedClassifier
-
-    loaded = read_sources(list(specs))
-    examples = loaded.examples
-    counts = Counter(example.label for example in examples)
-    missing = [label.value for label in Label if counts[label] == 0]
-    if missing:
-        raise TrainingError(f"no training rows for {', '.join(missing)}")
-    started = time.perf_counter()
-    _, features = EmbeddedClassifier().features([example.text for example in examples])
-    targets = np.array([list(Label).index(example.label) for example in examples])
-    weights = np.array([example.weight for example in examples])
-    model = LogisticRegression(C=regularisation, max_iter=5000)
-    model.fit(features, targets, sample_weight=weights)
-    _LOGGER.info("trained on %d rows in %.1f s", len(examples), time.perf_counter() - started)
-    thresholds = {**dict.fromkeys(Label, 0.5), **DEFAULT_DECISION, **(decision or {})}
-    head = Head(
-        coef=np.asarray(model.coef_, dtype=np.float32),
-        intercept=np.asarray(model.intercept_, dtype=np.float32),
-        decision=thresholds,
-        meta=_describe(specs, examples, regularisation),
+    out: Path,
+    settings: TrainSettings,
+    progress: Callable[[str], None],
+) -> tuple[str, list[str]]:
+    """Fine-tune, calibrate and write ``out``; returns (version, skipped-row problems)."""
+    fit_rows, calibration_rows, problems = split_sources(specs)
+    if not calibration_rows:
+        raise TrainingError("no calibration rows: name a source without :fit")
+    progress(f"fitting on {len(fit_rows)} rows, calibrating on {len(calibration_rows)}")
+    # The closest training comments a verdict shows come from the first source (the
+    # project's corpus), not from public tweets a champion should not have to read.
+    shown, _, _ = split_sources(specs[:1])
+    version = train(
+        fit_rows,
+        calibration_rows,
+        out,
+        settings,
+        neighbour_examples=[e for e in shown if e.only is None],
+        describe={"sources": [spec.replace("\\", "/").split("/")[-1] for spec in specs]},
+        progress=progress,
     )
-    return head, loaded
+    return version, problems
 
 
-def cross_validate(specs: Sequence[str], folds: int, regularisation: float = DEFAULT_C) -> Report:
-    """K-fold estimate: the first source's rows are split (row i in fold i mod K), the other
-    sources join every fold's training; the full pipeline (head and rules) is scored."""
-    from sklearn.linear_model import LogisticRegression
-
-    from bot.classifier.embedded import EmbeddedClassifier
-    from bot.classifier.evaluation import score
-
+def cross_validate(
+    specs: Sequence[str],
+    folds: int,
+    settings: TrainSettings,
+    progress: Callable[[str], None],
+) -> Report:
+    """K-fold estimate over the first source: each fold is fine-tuned and calibrated on the
+    other folds (and every other source) and scored, detectors and thresholds included."""
     if folds < 2 or not specs:
         raise TrainingError("cross-validation needs at least 2 folds and one source")
-    scored = read_sources([specs[0]]).examples
-    always = read_sources(list(specs[1:])).examples
+    scored = read_labelled(Source.parse(specs[0])).examples
+    extra_fit, extra_calibration, _ = split_sources(specs[1:])
     if len(scored) < folds:
         raise TrainingError(f"{specs[0]}: fewer rows than folds")
-    classifier = EmbeddedClassifier()
-    _, scored_x = classifier.features([e.text for e in scored])
-    _, always_x = classifier.features([e.text for e in always]) if always else (None, None)
-    labels = list(Label)
-    gold: list[Label] = []
-    predicted: list[Label] = []
+    tokenizer = CommentTokenizer()
+    gold, predicted = [], []
     seconds = 0.0
     for fold in range(folds):
-        test = np.arange(len(scored)) % folds == fold
-        rows = [e for e, held in zip(scored, test, strict=True) if not held] + always
-        if len({e.label for e in rows}) < len(labels):
-            raise TrainingError(f"fold {fold + 1} of {folds} lacks a label: use fewer folds")
-        x = scored_x[~test] if always_x is None else np.vstack([scored_x[~test], always_x])
-        model = LogisticRegression(C=regularisation, max_iter=5000)
-        model.fit(x, [labels.index(e.label) for e in rows], sample_weight=[e.weight for e in rows])
-        head = Head(
-            coef=np.asarray(model.coef_, dtype=np.float32),
-            intercept=np.asarray(model.intercept_, dtype=np.float32),
-            decision={**dict.fromkeys(Label, 0.5), **DEFAULT_DECISION},
-            meta={},
+        held = [e for i, e in enumerate(scored) if i % folds == fold]
+        rest = [e for i, e in enumerate(scored) if i % folds != fold]
+        calibration_rows = [e for e in rest if in_calibration(e.text)] + extra_calibration
+        fit_rows = [e for e in rest if not in_calibration(e.text)] + extra_fit
+        progress(f"fold {fold + 1}/{folds}: fitting on {len(fit_rows)} rows")
+        trained = fit(fit_rows, settings, progress)
+        calibration, _ = calibrate(
+            read(trained.net, tokenizer, [e.text for e in calibration_rows]), calibration_rows
         )
-        classifier.use_head(head)
-        held_out = [e for e, held in zip(scored, test, strict=True) if held]
         started = time.perf_counter()
-        predicted += [v.label for v in classifier.classify_sync([e.text for e in held_out])]
+        readings = read(trained.net, tokenizer, [e.text for e in held])
+        for example, reading in zip(held, readings, strict=True):
+            findings = list(personal_data(normalise(example.text)))
+            outcome = decide(reading.probabilities, reading.hide_score, findings, calibration)
+            predicted.append(outcome.label)
+            gold.append(example.label)
         seconds += time.perf_counter() - started
-        gold += [e.label for e in held_out]
     return score(gold, predicted, seconds)
-
-
-def train_to_file(specs: Sequence[str], out: Path, regularisation: float = DEFAULT_C) -> Head:
-    head, _ = train(specs, regularisation)
-    head.save(out)
-    return head
-
-
-def _describe(
-    specs: Sequence[str], examples: list[Example], regularisation: float
-) -> dict[str, object]:
-    counts = Counter(example.label.value for example in examples)
-    return {
-        "sources": [spec.replace("\\", "/").split("/")[-1] for spec in specs],
-        "rows": len(examples),
-        "rows_per_label": dict(sorted(counts.items())),
-        "model": "sklearn LogisticRegression (multinomial)",
-        "C": regularisation,
-        "features": "all-MiniLM-L6-v2 mean embedding (384) + alt-profanity-check probability",
-    }

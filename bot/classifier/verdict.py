@@ -20,6 +20,8 @@ class Verdict:
     ``abuse_subtype`` (toxicity, insult, threat, identity_attack, obscene, sexual_explicit,
     defamation) is set whenever the abuse score reached its threshold, even when a label
     of higher precedence is primary: a disclosure full of swearing is still both.
+    ``hide_score`` is the summed probability of the five hide labels, on which the hide
+    decision is made; ``uncertain`` asks a person to check the label.
     """
 
     label: Label
@@ -28,6 +30,8 @@ class Verdict:
     model: str
     version: str
     abuse_subtype: str | None = None
+    hide_score: float = 0.0
+    uncertain: bool = False
     hide_group: bool = field(init=False)
 
     def __post_init__(self) -> None:

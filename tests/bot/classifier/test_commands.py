@@ -1,17 +1,18 @@
-"""The ``eval`` and ``train`` sub-commands, through the real argparse wiring."""
+"""The ``eval``, ``train`` and ``corpus`` sub-commands, through the real argparse wiring."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.classifier import commands
-from bot.classifier.dataset import Source
+from bot.classifier.dataset import DatasetError, Source, read_sources
 from bot.classifier.embedded import EmbeddedClassifier
-from bot.classifier.head import Head
 from bot.classifier.settings import ClassifierSettings
 from bot.labels import Label
 
@@ -43,8 +44,6 @@ def _run(argv: list[str]) -> int:
 
 
 def _write(path: Path, rows: list[tuple[str, str]]) -> Path:
-    import csv
-
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "label", "platform", "note"])
@@ -58,23 +57,17 @@ def small_csv(tmp_path: Path) -> Path:
     return _write(tmp_path / "small.csv", rows)
 
 
-@pytest.fixture(autouse=True)
-def _reuse_loaded_model(monkeypatch: pytest.MonkeyPatch, embedded: EmbeddedClassifier) -> None:
-    """The commands build their own classifier; hand them the session's loaded models."""
-    original_init = EmbeddedClassifier.__init__
-
-    def init(self: EmbeddedClassifier, settings: ClassifierSettings | None = None) -> None:
-        original_init(self, settings)
-        self._encoder = embedded._encoder
-        self._profanity = embedded._profanity
-
-    monkeypatch.setattr(EmbeddedClassifier, "__init__", init)
-
-
 def test_eval_prints_the_text_report(small_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(["eval", str(small_csv)]) == 0
     out = capsys.readouterr().out
-    for expected in ("precision", "macro F1", "hide group", "comments/second", "confusion"):
+    for expected in (
+        "precision",
+        "macro F1",
+        "hide group",
+        "complaints hidden",
+        "comments/second",
+        "confusion",
+    ):
         assert expected in out
     assert out.count("\n") > 20
 
@@ -90,6 +83,7 @@ def test_eval_json_is_exactly_one_object(
         "macro_f1",
         "labels",
         "hide",
+        "complaints_hidden",
         "confusion",
         "comments_per_second",
     }
@@ -101,7 +95,8 @@ def test_eval_json_is_exactly_one_object(
     assert sum(sum(row.values()) for row in report["confusion"].values()) == 18
     correct = sum(report["confusion"][label][label] for label in report["confusion"])
     assert report["accuracy"] == pytest.approx(correct / 18, abs=1e-4)
-    assert report["comments_per_second"] > 0
+    hidden = sum(report["confusion"]["complaint"][h] for h in list(report["confusion"])[:5])
+    assert report["complaints_hidden"] == pytest.approx(hidden / 2)
 
 
 def test_eval_reports_malformed_rows_with_line_numbers(
@@ -129,54 +124,110 @@ def test_eval_fails_when_nothing_is_left(
 def test_eval_missing_file_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run(["eval", str(tmp_path / "absent.csv")]) == 2
-    assert "absent.csv" in capsys.readouterr().err
+    assert _run(["eval", str(tmp_path / "nope.csv")]) == 2
+    assert "nope.csv" in capsys.readouterr().err
 
 
-def test_train_writes_a_head_that_loads_and_classifies(
+def test_eval_missing_model_directory_is_a_clear_error(
     small_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "head.npz"
-    assert _run(["train", str(small_csv), "--out", str(out)]) == 0
+    assert _run(["eval", str(small_csv), "--model", str(tmp_path / "none")]) == 2
+    assert "classifier model file missing" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_writes_a_model_that_loads_and_classifies(
+    small_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "model"
+    code = _run(
+        ["train", f"{small_csv}:fit", f"{small_csv}:calibration", "--out", str(out), "--epochs", "1"]
+    )
+    assert code == 0, capsys.readouterr().err
     assert "wrote" in capsys.readouterr().out
-    head = Head.load(out)
-    assert head.meta["rows"] == 18
-    assert out.stat().st_size < 100_000
-    classifier = EmbeddedClassifier(ClassifierSettings(head_path=out))
+    classifier = EmbeddedClassifier(ClassifierSettings(model_dir=out))
     [verdict] = classifier.classify_sync(["Is it PE on Friday?"])
-    assert verdict.version.endswith(head.version)
+    assert verdict.label in Label
+    assert verdict.version == f"minilm-ft-{classifier.stored.version}"
+    # The closest training comments come from the first source, the one it was given.
+    assert any(reason.startswith("like: «") for reason in verdict.reasons)
 
 
 def test_train_without_every_label_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _write(tmp_path / "two.csv", [("lol", "other"), ("What time?", "question")])
-    assert _run(["train", str(path), "--out", str(tmp_path / "h.npz")]) == 1
-    assert "no training rows for safeguarding" in capsys.readouterr().err
+    path = _write(tmp_path / "two.csv", [("hi", "other"), ("What time?", "question")] * 5)
+    assert _run(["train", str(path), "--out", str(tmp_path / "m"), "--epochs", "1"]) == 1
+    assert "no training rows for" in capsys.readouterr().err
 
 
-def test_source_spec_and_fixed_holdout(small_csv: Path) -> None:
-    from bot.classifier.dataset import read_labelled
+def test_source_spec_parts_and_partial_labels(small_csv: Path) -> None:
+    source = Source.parse(f"{small_csv}:calibration:max=5:weight=0.5:only=spam")
+    assert (source.part, source.limit, source.weight, source.only) == (
+        "calibration",
+        5,
+        0.5,
+        Label.SPAM,
+    )
+    with pytest.raises(DatasetError, match="names no label"):
+        Source.parse(f"{small_csv}:only=rubbish")
 
-    source = Source.parse(f"{small_csv}:holdout:max=5:weight=0.5")
-    assert (source.part, source.limit, source.weight) == ("holdout", 5, 0.5)
-    train = read_labelled(Source.parse(f"{small_csv}:train")).examples
-    holdout = read_labelled(Source.parse(f"{small_csv}:holdout")).examples
-    assert len(train) == 18
-    assert holdout == []
-    assert Source.parse("C:/data/x.csv:train").path == Path("C:/data/x.csv")
 
-
-def test_train_cross_validate_prints_an_estimate(
-    small_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_corpus_merge_drops_near_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert _run(["train", str(small_csv), "--cross-validate", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "macro F1" in out
-    assert "comments       18" in out
-    assert not list(tmp_path.glob("*.npz"))
-    rows = [(text, label) for label, texts in ROWS.items() for text in texts][:-1]
-    one_other = _write(tmp_path / "one_other.csv", rows)  # the fold holding it trains without
-    assert _run(["train", str(one_other), "--cross-validate", "2"]) == 1
-    assert "lacks a label" in capsys.readouterr().err
-    assert _run(["train", str(small_csv)]) == 2
+    first = _write(
+        tmp_path / "a.csv",
+        [
+            ("What time does the Christmas fair start on Saturday?", "question"),
+            ("Thank you to every teacher for a brilliant year", "positive"),
+        ],
+    )
+    second = _write(
+        tmp_path / "b.csv",
+        [
+            ("What time does the Christmas fair start on Saturday??", "question"),
+            ("My son was pushed down the stairs by an older boy", "safeguarding"),
+        ],
+    )
+    out = tmp_path / "merged.csv"
+    assert _run(["corpus", str(first), str(second), "--out", str(out)]) == 0
+    assert "3 rows kept, 1 near-duplicates dropped" in capsys.readouterr().out
+    with out.open(encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)]
+    assert texts[0].endswith("Saturday?") and len(texts) == 3
+
+
+@pytest.mark.sqlite_only
+def test_relabelled_comments_are_exported_for_training(engine: Engine, tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    from models import Classification
+    from models.db import session_scope
+    from tests.bot.web.factory import make_config, seed
+
+    seed(engine, make_config())
+    with session_scope(engine) as session:
+        first = session.exec(select(Classification).order_by(Classification.id)).first()
+        assert first is not None
+        session.add(
+            Classification(
+                comment_id=first.comment_id, label="complaint", model="person", relabelled_by=1
+            )
+        )
+    target = tmp_path / "relabelled.csv"
+    assert commands.write_relabelled(engine, target) == 1
+    with target.open(encoding="utf-8") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["label"] == "complaint"
+    loaded = read_sources([f"{target}:weight=2"])
+    assert loaded.examples[0].weight == 2.0
+
+
+def test_train_relabelled_with_a_broken_config_names_the_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _parser().parse_args(["train", "--relabelled", "--out", str(tmp_path / "m")])
+    args.config = str(tmp_path / "missing.toml")
+    assert args.handler(args) == 2
+    assert "missing.toml" in capsys.readouterr().err

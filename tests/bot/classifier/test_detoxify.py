@@ -91,15 +91,13 @@ def test_loads_offline_and_maps_insult_onto_abuse(
     [verdict] = classifier.classify_sync(["you are a school"])
     assert verdict.label is Label.ABUSE
     assert verdict.abuse_subtype == "insult"
-    assert verdict.scores[Label.ABUSE] == pytest.approx(
-        torch.sigmoid(torch.tensor(5.0)).item(), abs=1e-3
-    )
-    assert "abuse model 0.99: insult" in verdict.reasons
+    assert verdict.scores[Label.ABUSE] >= torch.sigmoid(torch.tensor(5.0)).item() - 1e-3
+    assert "detoxify insult 99%" in verdict.reasons
     assert verdict.model == "detoxify"
     assert verdict.version.startswith("detoxify-tiny.ckpt+")
 
 
-def test_school_labels_still_come_from_the_embedded_detectors(
+def test_school_labels_still_come_from_the_fine_tuned_model(
     tmp_path: Path, embedded: EmbeddedClassifier
 ) -> None:
     classifier = _backend(tmp_path, embedded, [-6.0] * 6)
@@ -107,16 +105,16 @@ def test_school_labels_still_come_from_the_embedded_detectors(
         "my mate says she wants to kill herself, were in year 9",
         "Poppy won't be in today, she's got a temperature",
         "ring me on 07700 900765",
-        "You're a useless f***ing joke",  # the rules' abuse is replaced by detoxify's
+        "You're a useless f***ing joke",  # detoxify is silent; the school model is not
     ]
     verdicts = classifier.classify_sync(texts)
-    assert [v.label for v in verdicts[:3]] == [
+    assert [v.label for v in verdicts] == [
         Label.SAFEGUARDING,
         Label.ABSENCE,
         Label.PERSONAL_DATA,
+        Label.ABUSE,
     ]
-    assert verdicts[3].label is not Label.ABUSE
-    assert verdicts[3].scores[Label.ABUSE] < 0.01
+    assert not any(r.startswith("detoxify") for v in verdicts for r in v.reasons)
 
 
 def test_long_text_is_chunked_not_truncated(tmp_path: Path, embedded: EmbeddedClassifier) -> None:
@@ -173,7 +171,8 @@ def test_eval_command_runs_the_detoxify_backend(
 
     def init(self: EmbeddedClassifier, settings: ClassifierSettings | None = None) -> None:
         original_init(self, settings)
-        self._encoder, self._profanity = embedded._encoder, embedded._profanity
+        self._net, self._tokenizer = embedded._net, embedded._tokenizer
+        self._stored = embedded._stored
 
     monkeypatch.setattr(EmbeddedClassifier, "__init__", init)
     parser = argparse.ArgumentParser()

@@ -38,10 +38,41 @@ TRAPS = [
 ]
 
 
+# Look-alikes that keyword rules used to be tested on; now the model must read them.
+LOOK_ALIKES = [
+    ("I'm off sick of this parking", Label.ABSENCE),
+    ("How long do they have to stay off after a sickness bug?", Label.ABSENCE),
+    ("The choir absolutely killed it tonight", Label.ABUSE),
+    ("This school is the bomb", Label.ABUSE),
+    ("These homework packs are killing us", Label.SAFEGUARDING),
+    ("third time his PE kit has gone missing", Label.SAFEGUARDING),
+    ("Has anyone seen a navy coat with a dinosaur lining?", Label.SAFEGUARDING),
+    ("This decision is a disgrace", Label.ABUSE),
+    ("Scunthorpe and Cockermouth schools did well", Label.ABUSE),
+    ("Why wasn't my son in any of the photos? Again?", Label.SAFEGUARDING),
+    ("Why does my kid never get picked for anything?", Label.SAFEGUARDING),
+]
+
+
 @pytest.mark.parametrize(("text", "label"), TRAPS)
 def test_traps(embedded: EmbeddedClassifier, text: str, label: Label) -> None:
     [verdict] = embedded.classify_sync([text])
     assert verdict.label is label, verdict.reasons
+
+
+@pytest.mark.parametrize(("text", "label"), LOOK_ALIKES)
+def test_look_alikes_are_not_given_the_label_they_resemble(
+    embedded: EmbeddedClassifier, text: str, label: Label
+) -> None:
+    [verdict] = embedded.classify_sync([text])
+    assert verdict.label is not label, verdict.reasons
+
+
+def test_the_head_should_be_sacked_is_a_complaint_not_praise(
+    embedded: EmbeddedClassifier,
+) -> None:
+    [verdict] = embedded.classify_sync(["this school is a joke, the head should be sacked"])
+    assert verdict.label is Label.COMPLAINT, verdict.reasons
 
 
 def test_verdict_has_reasons_a_champion_can_check(embedded: EmbeddedClassifier) -> None:
@@ -49,13 +80,18 @@ def test_verdict_has_reasons_a_champion_can_check(embedded: EmbeddedClassifier) 
         ["my number is 07700 900123", "shut up you absolute sh*t", "Is it PE on Monday?"]
     )
     assert "phone number 07700 900123" in phone.reasons
+    assert phone.label is Label.PERSONAL_DATA
     assert abuse.label is Label.ABUSE
-    assert abuse.abuse_subtype == "obscene"
+    assert abuse.abuse_subtype == "toxicity"
     assert plain.label is Label.QUESTION
-    assert plain.reasons[0] == "asks something: 'Is it PE on Monday?'"
-    assert plain.reasons[1].startswith("model ")
+    assert plain.reasons[0].startswith("model: question ")
+    # The two most similar training comments, quoted with their labels.
+    similar = [reason for reason in plain.reasons if reason.startswith("like: «")]
+    assert len(similar) == 2
+    assert all(reason.endswith(")") for reason in similar)
     assert phone.model == "embedded"
-    assert phone.version.startswith("minilm-l6+head-")
+    assert phone.version.startswith("minilm-ft-")
+    assert 0.0 <= plain.hide_score < 0.5 <= phone.hide_score
 
 
 BAD_INPUT = [
@@ -138,4 +174,4 @@ async def test_classify_runs_off_the_event_loop(embedded: EmbeddedClassifier) ->
 def test_factory_picks_the_embedded_backend_lazily() -> None:
     classifier = load_classifier(ClassifierSettings())
     assert isinstance(classifier, EmbeddedClassifier)
-    assert classifier._head is None  # nothing loaded until asked
+    assert classifier._stored is None  # nothing loaded until asked
