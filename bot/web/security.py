@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping
 from urllib.parse import quote
@@ -137,8 +138,21 @@ def _quote(target: str) -> str:
     return quote(target, safe="")
 
 
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next(target: str | None) -> str:
-    """Only a local path: never an open redirect to another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only a local path: never an open redirect to another site.
+
+    Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so ``/<TAB>/evil``
+    would become ``//evil``: a target with any control character, space or backslash is
+    refused (the targets we make are percent-encoded and never hold one).
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not _UNSAFE_IN_NEXT.search(target)
+    ):
         return target
     return "/queue"

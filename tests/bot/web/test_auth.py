@@ -179,8 +179,25 @@ async def test_password_change_signs_other_sessions_out(client, seeded):
         ("//evil.example/x", "/queue"),
         ("https://evil.example", "/queue"),
         ("/\\evil.example", "/queue"),
+        ("/\t/evil.example/", "/queue"),
+        ("/\n/evil.example/", "/queue"),
+        ("/\r\n/evil.example/", "/queue"),
+        ("\t//evil.example/", "/queue"),
+        ("/ /evil.example/", "/queue"),
         ("", "/queue"),
     ],
 )
 def test_next_is_never_an_open_redirect(target: str, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+async def test_sign_in_never_redirects_off_site_through_a_tab(client, seeded):
+    """Browsers drop tabs and newlines from a URL, so ``/<TAB>/evil.example/`` is ``//evil...``."""
+    token = await csrf_of(client)
+    response = await client.post(
+        "/login",
+        data={"csrf": token, "email": CHAMPION, "password": PASSWORD, "next": "/\t/evil.example/"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == "/queue"
