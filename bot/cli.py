@@ -9,6 +9,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from bot.logs import configure_logging
 
 _COMMAND_MODULES = (
@@ -43,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_problem(exc: OperationalError) -> str:
+    """The driver's own first line (it names host, port and database, never the password)."""
+    reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return (
+        f"error: cannot open the database in database.url: {reason[0] if reason else exc}\n"
+        "Check the URL, that the server is running, and that the database exists "
+        "(PostgreSQL: createdb NAME)."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -53,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level)
     try:
         return handler(args)
+    except OperationalError as exc:
+        print(_database_problem(exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("interrupted")
         return 130

@@ -58,6 +58,18 @@ def session_secret(config: Config, environ: Mapping[str, str] = os.environ) -> F
     return Fernet(Fernet.generate_key())
 
 
+def session_key_problem(config: Config, environ: Mapping[str, str] = os.environ) -> str | None:
+    """What is wrong with the session key that is set (never its value), before anything starts."""
+    name = config.dashboard.secret_key_env
+    if not name or not environ.get(name):
+        return None
+    try:
+        session_secret(config, environ)
+    except SecretKeyError as exc:
+        return str(exc)
+    return None
+
+
 def secure_cookies(config: Config) -> bool:
     dashboard = config.dashboard
     return dashboard.secure_cookies or dashboard.base_url.lower().startswith("https://")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import socket
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.cli import build_parser, main
 from models import Role, User, UserSchool, make_engine
+from tests.conftest import POSTGRES_URL
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -117,3 +121,37 @@ def test_a_wrong_config_stops_run_with_the_key_named(
     assert (
         "config.toml: trust.timezone: 'Nowhere' is not a known time zone" in capsys.readouterr().err
     )
+
+
+def _with_url(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(EXAMPLE.read_text().replace("sqlite:///hallmonitor.db", url))
+    return path
+
+
+def test_a_database_nobody_answers_for_is_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a loopback port that is certainly closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = _with_url(tmp_path, f"postgresql+psycopg://hm:s3cret-pw@127.0.0.1:{port}/hm")
+    assert main(["--config", str(config), "db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot open the database in database.url: "), err
+    assert "Traceback" not in err
+    assert "s3cret-pw" not in err
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="HALLMONITOR_TEST_DATABASE_URL not set")
+def test_a_postgresql_database_that_does_not_exist_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert POSTGRES_URL is not None
+    url = make_url(POSTGRES_URL).set(database="hallmonitor_nowhere_" + uuid.uuid4().hex[:8])
+    config = _with_url(tmp_path, url.render_as_string(hide_password=False))
+    for command in (["db", "upgrade"], ["run", "--once"]):
+        assert main(["--config", str(config), *command]) == 1
+        err = capsys.readouterr().err
+        assert "error: cannot open the database in database.url: " in err, err
+        assert "does not exist" in err
