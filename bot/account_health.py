@@ -27,7 +27,8 @@ class AccountHealth:
     advice: str
 
 
-def _redact(text: str | None, secrets: list[str]) -> str | None:
+def redact_secrets(text: str | None, secrets: list[str]) -> str | None:
+    """``text`` with every known secret replaced (a last guard: connectors scrub first)."""
     if text is None:
         return None
     for secret in secrets:
@@ -102,7 +103,7 @@ def account_health(
                 name=account.name or account.platform_account_id,
                 last_poll_at=account.last_poll_at,
                 last_success_at=account.last_success_at,
-                last_error=_redact(account.last_error, secrets),
+                last_error=redact_secrets(account.last_error, secrets),
                 paused_until=account.paused_until,
                 needs_token=account.needs_token,
                 state=state,
