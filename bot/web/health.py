@@ -50,9 +50,7 @@ def _snapshot(
 async def healthz(request: web.Request) -> web.Response:
     viewer = request.get(VIEWER)
     secrets = request.app[CONFIG].secret_values() if viewer is not None else []
-    database_ok, accounts = await asyncio.to_thread(
-        _snapshot, request.app[ENGINE], viewer, secrets
-    )
+    database_ok, accounts = await asyncio.to_thread(_snapshot, request.app[ENGINE], viewer, secrets)
     body: dict[str, object] = {"status": "ok" if database_ok else "degraded"}
     if viewer is not None:
         body["database"] = "ok" if database_ok else "unreachable"

@@ -1,4 +1,4 @@
-"""Sessions in encrypted cookies, sign-in enforcement, CSRF checks and security headers."""
+"""Sign-in enforcement (cookie and server record), CSRF checks and security headers."""
 
 from __future__ import annotations
 
@@ -15,17 +15,23 @@ from aiohttp.typedefs import Handler
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from bot.access import load_viewer
 from bot.config import Config
 from bot.web.common import CSRF_FIELD, db
 from bot.web.keys import VIEWER
-from bot.web.sessions import STORAGE, get_session, session_middleware
+from bot.web.sessions import (
+    SESSION_IDLE,
+    STORAGE,
+    get_session,
+    session_middleware,
+    signed_in_viewer,
+)
+from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
 
 COOKIE_NAME = "hallmonitor_session"
-SESSION_MAX_AGE = 12 * 3600
-"""A session ends after 12 hours without a request."""
+SESSION_MAX_AGE = int(SESSION_IDLE.total_seconds())
+"""A session ends after 12 hours without a request (the server's record says the same)."""
 _TOUCH_EVERY = 300
 PUBLIC_PREFIXES = ("/login", "/healthz", "/static/")
 CSP = (
@@ -117,8 +123,11 @@ async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamR
     """Loads the viewer from the session; pages need one, every POST needs the CSRF token."""
     session = await get_session(request)
     user_id = session.get("user_id")
+    session_id = session.get("sid")
     if isinstance(user_id, int):
-        found = await db(request, load_viewer, user_id)
+        found = None
+        if isinstance(session_id, str):
+            found = await db(request, signed_in_viewer, user_id, session_id, utcnow())
         if found is not None and hmac.compare_digest(found.fingerprint, session.get("fp", "")):
             request[VIEWER] = found
             if time.time() - session.get("seen", 0) > _TOUCH_EVERY:
