@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.access import Viewer
 from bot.config import Config
+from connectors.scrub import Scrubber
 from models import Account, School
 
 
@@ -31,10 +32,7 @@ def redact_secrets(text: str | None, secrets: list[str]) -> str | None:
     """``text`` with every known secret replaced (a last guard: connectors scrub first)."""
     if text is None:
         return None
-    for secret in secrets:
-        if len(secret) >= 6:
-            text = text.replace(secret, "[redacted]")
-    return text
+    return Scrubber([secret for secret in secrets if len(secret) >= 6], mask="[redacted]")(text)
 
 
 def _token_env(config: Config, account: Account) -> str | None:
