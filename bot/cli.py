@@ -42,7 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     for name in _COMMAND_MODULES:
         module = importlib.import_module(name)
         module.register(subparsers)
+    _accept_global_options(subparsers)
     return parser
+
+
+def _accept_global_options(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``hallmonitor report --config x.toml`` works as well as ``hallmonitor --config x.toml
+    report``: every command (and sub-command) takes the global options too, and one given
+    after the command wins. Their default is left to the top level."""
+    for command in set(subparsers.choices.values()):
+        command.add_argument("--config", default=argparse.SUPPRESS, help="path to the TOML config")
+        command.add_argument("--log-level", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_global_options(action)
 
 
 def _database_problem(exc: OperationalError) -> str:

@@ -155,3 +155,37 @@ def test_a_postgresql_database_that_does_not_exist_is_a_message(
         err = capsys.readouterr().err
         assert "error: cannot open the database in database.url: " in err, err
         assert "does not exist" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "{config}", "db", "upgrade"],
+        ["db", "upgrade", "--config", "{config}"],
+        ["db", "--config", "{config}", "upgrade"],
+        ["--log-level", "WARNING", "db", "upgrade", "--config", "{config}"],
+    ],
+)
+def test_config_and_log_level_go_before_or_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    config = str(_config(tmp_path))
+    assert main([part.replace("{config}", config) for part in argv]) == 0
+    assert "database at revision" in capsys.readouterr().out
+
+
+def test_report_takes_its_config_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports"
+    args = ["report", "--config", str(_config(tmp_path)), "--out", str(out)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert list(out.rglob("*.html"))
+
+
+def test_an_option_after_the_command_overrides_the_one_before(tmp_path: Path) -> None:
+    parser = build_parser()
+    args = parser.parse_args(["--config", "a.toml", "check-config", "--config", "b.toml"])
+    assert args.config == "b.toml"
+    assert parser.parse_args(["--config", "a.toml", "check-config"]).config == "a.toml"
+    assert parser.parse_args(["--log-level", "DEBUG", "check-config"]).log_level == "DEBUG"
