@@ -149,7 +149,7 @@ async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamR
             )
     if request.get(VIEWER) is None and not _public(request.path):
         if request.method == "GET":
-            target = request.rel_url.path_qs
+            target = request.rel_url.raw_path_qs  # still percent-encoded: no raw space
             raise web.HTTPSeeOther(f"/login?next={_quote(target)}")
         raise web.HTTPForbidden(text="Sign in first.")
     return await handler(request)

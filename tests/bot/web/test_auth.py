@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -253,3 +254,21 @@ def test_a_server_session_ends_after_twelve_idle_hours(engine: Engine, seeded) -
     with session_scope(engine) as db:
         open_server_session(db, user_id, late)  # forgets the idle one
         assert db.get(WebSession, hashlib.sha256(session_id.encode()).hexdigest()) is None
+
+
+async def test_sign_in_returns_to_a_page_whose_query_has_a_space(client, seeded):
+    first = await client.get("/queue?label=question&q=a%20b", allow_redirects=False)
+    login = first.headers["Location"]
+    page = await client.get(login)
+    target = html.unescape(form_value(await page.text(), "next"))  # as a browser reads it
+    response = await client.post(
+        "/login",
+        data={
+            "csrf": await csrf_of(client),
+            "email": CHAMPION,
+            "password": PASSWORD,
+            "next": target,
+        },
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == "/queue?label=question&q=a%20b"
