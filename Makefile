@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev,detoxify]"
 	touch $(STAMP)
 
+# Options for the demo: make demo ARGS="--port 8090" (see hallmonitor demo --help).
+ARGS ?=
+
 demo: $(STAMP)
-	$(BIN)/hallmonitor demo
+	$(BIN)/hallmonitor demo $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot connectors models tests bench

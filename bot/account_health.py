@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot.access import Viewer
 from bot.config import Config
+from connectors.scrub import Scrubber
 from models import Account, School
 
 
@@ -27,13 +28,11 @@ class AccountHealth:
     advice: str
 
 
-def _redact(text: str | None, secrets: list[str]) -> str | None:
+def redact_secrets(text: str | None, secrets: list[str]) -> str | None:
+    """``text`` with every known secret replaced (a last guard: connectors scrub first)."""
     if text is None:
         return None
-    for secret in secrets:
-        if len(secret) >= 6:
-            text = text.replace(secret, "[redacted]")
-    return text
+    return Scrubber([secret for secret in secrets if len(secret) >= 6], mask="[redacted]")(text)
 
 
 def _token_env(config: Config, account: Account) -> str | None:
@@ -102,7 +101,7 @@ def account_health(
                 name=account.name or account.platform_account_id,
                 last_poll_at=account.last_poll_at,
                 last_success_at=account.last_success_at,
-                last_error=_redact(account.last_error, secrets),
+                last_error=redact_secrets(account.last_error, secrets),
                 paused_until=account.paused_until,
                 needs_token=account.needs_token,
                 state=state,

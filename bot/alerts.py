@@ -106,7 +106,7 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
     advice = str(action.payload.get("advice", ""))
     text = (
         f"Hallmonitor has paused polling {account}: {problem}.\n\n{advice}\n\n"
-        f"Account health: {config.dashboard.base_url.rstrip('/')}/health\n"
+        f"Account health: {config.dashboard.base_url.rstrip('/')}/accounts\n"
         "The other accounts carry on as normal. You will not be emailed again about this "
         "account until it has worked again."
     )

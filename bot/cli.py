@@ -9,6 +9,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from bot.logs import configure_logging
 
 _COMMAND_MODULES = (
@@ -40,7 +42,30 @@ def build_parser() -> argparse.ArgumentParser:
     for name in _COMMAND_MODULES:
         module = importlib.import_module(name)
         module.register(subparsers)
+    _accept_global_options(subparsers)
     return parser
+
+
+def _accept_global_options(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``hallmonitor report --config x.toml`` works as well as ``hallmonitor --config x.toml
+    report``: every command (and sub-command) takes the global options too, and one given
+    after the command wins. Their default is left to the top level."""
+    for command in set(subparsers.choices.values()):
+        command.add_argument("--config", default=argparse.SUPPRESS, help="path to the TOML config")
+        command.add_argument("--log-level", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_global_options(action)
+
+
+def _database_problem(exc: OperationalError) -> str:
+    """The driver's own first line (it names host, port and database, never the password)."""
+    reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return (
+        f"error: cannot open the database in database.url: {reason[0] if reason else exc}\n"
+        "Check the URL, that the server is running, and that the database exists "
+        "(PostgreSQL: createdb NAME)."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level)
     try:
         return handler(args)
+    except OperationalError as exc:
+        print(_database_problem(exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         logging.getLogger(__name__).info("interrupted")
         return 130

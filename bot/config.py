@@ -13,7 +13,8 @@ import tomllib
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import TemplateSyntaxError
@@ -27,6 +28,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.classifier.settings import ClassifierSettings
 from bot.labels import Label
@@ -47,6 +50,7 @@ _SECRET_KEYS = frozenset(
 )
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _SCHOOL_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_VERSIONED_URL = re.compile(r"/v\d+(\.\d+)?/*$", re.IGNORECASE)
 
 
 class ConfigError(Exception):
@@ -89,8 +93,31 @@ class TrustConfig(_Section):
         return ZoneInfo(self.timezone)
 
 
+_DATABASE_URLS = "sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/name"
+
+
 class DatabaseConfig(_Section):
     url: str = "sqlite:///hallmonitor.db"
+
+    @field_validator("url")
+    @classmethod
+    def _openable(cls, value: str) -> str:
+        """A URL nothing can open fails here, not as a traceback at start-up (never echoed:
+        it may hold a password)."""
+        try:
+            url = make_url(value)
+            dialect = url.get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            raise ValueError(
+                f"not a database URL Hallmonitor can open; use {_DATABASE_URLS}"
+            ) from None
+        try:
+            dialect.import_dbapi()
+        except ImportError:
+            raise ValueError(
+                f"the {url.drivername!r} driver is not installed; use {_DATABASE_URLS}"
+            ) from None
+        return value
 
 
 class EmailConfig(_Section):
@@ -124,6 +151,17 @@ class GraphPlatformConfig(_Section):
     lookback_days: int = Field(default=7, ge=1, le=90)
 
     _check_env = field_validator("app_secret_env")(_env_name)
+
+    @field_validator("graph_url")
+    @classmethod
+    def _no_version(cls, value: str) -> str:
+        """The connectors add the pinned version: ``.../v19.0`` would call ``/v19.0/v25.0/``."""
+        if _VERSIONED_URL.search(value):
+            raise ValueError(
+                "give the address without the API version (e.g. https://graph.facebook.com): "
+                "Hallmonitor adds the version it is built for"
+            )
+        return value
 
 
 class XPlatformConfig(_Section):
@@ -257,17 +295,24 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
-        seen: set[str] = set()
-        accounts: set[tuple[str, str]] = set()
-        for school in self.schools:
+        seen: dict[str, int] = {}
+        accounts: dict[tuple[str, str], str] = {}
+        for index, school in enumerate(self.schools):
             if school.id in seen:
-                raise ValueError(f"school id {school.id!r} is used twice")
-            seen.add(school.id)
-            for account in school.accounts:
+                raise ValueError(
+                    f"schools[{index}].id: school id {school.id!r} is used twice "
+                    f"(also schools[{seen[school.id]}].id)"
+                )
+            seen[school.id] = index
+            for number, account in enumerate(school.accounts):
                 key = (account.platform.value, account.account_id)
+                where = f"schools[{index}].accounts[{number}]"
                 if key in accounts:
-                    raise ValueError(f"{key[0]} account {key[1]!r} is listed twice")
-                accounts.add(key)
+                    raise ValueError(
+                        f"{where}: {key[0]} account {key[1]!r} is listed twice "
+                        f"(also {accounts[key]})"
+                    )
+                accounts[key] = where
         x = self.platforms.x
         if self.oauth1_accounts() and not (x.consumer_key_env and x.consumer_secret_env):
             raise ValueError(
@@ -343,23 +388,94 @@ def _describe(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
+_BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f"})
+_SCALARS: tuple[type, ...] = (bool, int, float)
+
+
+def _scalar_kinds(annotation: object) -> set[type]:
+    """The number and boolean types a field takes (``None`` when it also takes text)."""
+    if annotation in _SCALARS:
+        return {annotation}  # type: ignore[arg-type]
+    if get_origin(annotation) in (Union, UnionType):
+        kinds: set[type] = set()
+        for part in get_args(annotation):
+            if part is str:
+                return set()
+            kinds |= _scalar_kinds(part)
+        return kinds
+    return set()
+
+
+def _quoted(annotation: object, value: object, where: str) -> list[str]:
+    """``port = "5"`` or ``enabled = "yes"``: pydantic would take the text, so we refuse it
+    saying what to write, wherever it is (nested tables, lists, the classifier's table)."""
+    kinds = _scalar_kinds(annotation)
+    if isinstance(value, str) and kinds:
+        text = value.strip()
+        if bool in kinds and text.lower() in _BOOLEAN_WORDS | {"1", "0"}:
+            return [f"{where}: {value!r} is text in quotes; write true or false without quotes"]
+        try:
+            float(text)
+        except ValueError:
+            return []  # not a number either: pydantic's own message says what is wrong
+        if kinds - {bool}:
+            return [f"{where}: {value!r} is text in quotes; write {text} without quotes"]
+        return []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _quoted_in(annotation, value, where)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        return [p for part in args if part is not type(None) for p in _quoted(part, value, where)]
+    if origin is list and args and isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _quoted(args[0], item, f"{where}[{i}]")]
+    if origin is dict and len(args) == 2 and isinstance(value, Mapping):
+        return [p for key, item in value.items() for p in _quoted(args[1], item, f"{where}.{key}")]
+    return []
+
+
+def _quoted_in(model: type[BaseModel], data: object, where: str = "") -> list[str]:
+    if not isinstance(data, Mapping):
+        return []
+    problems = []
+    for name, field in model.model_fields.items():
+        if name in data:
+            path = f"{where}.{name}" if where else name
+            problems += _quoted(field.annotation, data[name], path)
+    return problems
+
+
 def parse_config(data: Mapping[str, Any], source: str = "config") -> Config:
+    problems = _quoted_in(Config, data)
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for error in exc.errors():
             where = _path(tuple(part for part in error["loc"] if part != "__root__"))
             problems.append(f"{where}: {_describe(error)}" if where else _describe(error))
         raise ConfigError(source, problems) from None
+    if problems:
+        raise ConfigError(source, problems)
+    return config
 
 
 def load_config(path: str | Path) -> Config:
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found"]) from None
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            str(path),
+            [f"not UTF-8 text: line {line} has a byte that is not UTF-8; save the file as UTF-8"],
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
     return parse_config(data, source=path.name)

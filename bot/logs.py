@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from connectors.scrub import Scrubber
+
 _FIELDS = ("school", "account", "comment", "action", "job", "user")
 _REDACTED = "[redacted]"
 
@@ -21,15 +23,16 @@ class RedactingFilter(logging.Filter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self._secrets: set[str] = set()
+        self._scrub = Scrubber(())
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
         self._secrets.update(secret for secret in secrets if secret and len(secret) >= 4)
+        self._scrub = Scrubber(self._secrets, mask=_REDACTED)
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, _REDACTED)
-        return text
+        """Every known secret, raw or URL-encoded, replaced."""
+        return self._scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:

@@ -11,10 +11,15 @@ The tree::
     ├── AlreadyDone          the platform refuses because it was already done (one private reply)
     └── TransientError       5xx, timeouts, malformed JSON: try again later
 
-Messages never carry a token: they are built from the platform's error text and our own words.
+Messages never carry a token: they are built from the platform's error text and our own words,
+and each connector's ``_request()`` scrubs every secret it holds from them, in every form
+(``connectors.scrub``), before an error leaves it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Self
 
 
 class ConnectorError(Exception):
@@ -24,6 +29,12 @@ class ConnectorError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+    def scrubbed(self, scrub: Callable[[str], str]) -> Self:
+        """This error with ``scrub`` applied to its message (a connector's last step)."""
+        self.message = scrub(self.message)
+        self.args = (self.message,)
+        return self
 
 
 class AuthError(ConnectorError):

@@ -26,6 +26,7 @@ from connectors.errors import (
     TransientError,
 )
 from connectors.retry import Sleep
+from connectors.scrub import Scrubber
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class GraphClient:
         self._token = token
         self._root = URL(base_url.rstrip("/") + "/" + api_version.strip("/"))
         self._proof = appsecret_proof(token, app_secret) if app_secret else None
+        self._scrub = Scrubber([token, app_secret, self._proof])
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._slow_down_at = slow_down_at
         self._stop_at = stop_at
@@ -194,10 +196,21 @@ class GraphClient:
             page = await self.get(next_url) if isinstance(next_url, str) and next_url else None
         _LOGGER.warning("Stopped following Graph paging after %s pages", max_pages)
 
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
-
     async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> JSON:
+        """The boundary: no error leaves with the token, the app secret or the proof in it."""
+        try:
+            return await self._exchange(method, path, params=params, body=body)
+        except ConnectorError as exc:
+            raise exc.scrubbed(self._scrub) from exc.__cause__
+
+    async def _exchange(
         self,
         method: str,
         path: str,
@@ -271,7 +284,7 @@ class GraphClient:
             error = {}
         code = error.get("code") if isinstance(error.get("code"), int) else None
         subcode = error.get("error_subcode")
-        message = self._scrub(str(error.get("message") or f"HTTP {status}"))
+        message = str(error.get("message") or f"HTTP {status}")
         text = f"Graph API error {code}/{subcode}: {message} (fbtrace_id {error.get('fbtrace_id')})"
         if code in _AUTH_CODES:
             return AuthError(text, code=code)

@@ -32,6 +32,7 @@ from connectors.records import (
     Platform,
     Reply,
 )
+from connectors.scrub import Scrubber
 from connectors.x_client import DEFAULT_X_URL, XClient
 from connectors.x_payloads import comments_in
 
@@ -104,7 +105,8 @@ class XConnector(Connector):
             wall_clock=wall_clock,
             oauth1=oauth1,
         )
-        self._token = token
+        keys = (oauth1.consumer_key, oauth1.consumer_secret, oauth1.token_secret) if oauth1 else ()
+        self._scrub = Scrubber([token, *keys])
         self._lookback = timedelta(days=lookback_days)
         self._page_size = max(5, min(page_size, 100))
         self._max_followers = max_followers
@@ -114,8 +116,15 @@ class XConnector(Connector):
         """Run one tweepy call: the one place where X's HTTP becomes our errors.
 
         ``endpoint`` is the route key (``GET /2/users/:id/mentions``): its rate window is
-        checked first, so a used-up window costs no request.
+        checked first, so a used-up window costs no request. No error leaves with the token
+        or an OAuth 1.0a key in it, in any form, whichever branch made it.
         """
+        try:
+            return await self._exchange(endpoint, call)
+        except ConnectorError as exc:
+            raise exc.scrubbed(self._scrub) from exc.__cause__
+
+    async def _exchange(self, endpoint: str, call: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
         wait = self._client.wait_for(endpoint)
         if wait > 0:
             raise RateLimited(f"X {endpoint}: rate window used up", retry_after=wait)
@@ -158,8 +167,7 @@ class XConnector(Connector):
         problem = _problem(exc)
         title = problem.get("title") or getattr(exc.response, "reason", "")
         detail = problem.get("detail") or ""
-        text = f"X {endpoint}: HTTP {exc.response.status} {title}: {detail}".rstrip(": ")
-        return text.replace(self._token, "***")
+        return f"X {endpoint}: HTTP {exc.response.status} {title}: {detail}".rstrip(": ")
 
     def _wait_from(self, headers: Mapping[str, str]) -> float:
         try:

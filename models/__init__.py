@@ -18,6 +18,7 @@ from models.tables import (
     School,
     User,
     UserSchool,
+    WebSession,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "School",
     "User",
     "UserSchool",
+    "WebSession",
     "make_engine",
     "session_scope",
 ]

@@ -107,6 +107,18 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class WebSession(SQLModel, table=True):
+    """A dashboard sign-in, known to the server so that signing out ends it for every copy
+    of the cookie. The row is deleted at sign-out; ``id`` is the SHA-256 of the cookie's id."""
+
+    __tablename__ = "web_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class UserSchool(SQLModel, table=True):
     """Which schools a champion or DSL works for; trust admins need no rows."""
 

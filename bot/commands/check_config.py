@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 
-from bot.config import ConfigError, load_config
+from bot.config import Config, ConfigError, load_config
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,10 +16,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=check_config)
 
 
+def deployment_problems(config: Config, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """What parsing cannot see: files the config names that are not there, a session key
+    that is set but unusable. Each keyed by its dotted path; no secret is ever shown."""
+    from bot.web.security import session_key_problem
+
+    problems = []
+    classifier = config.classifier
+    for name in ("head_path", "detoxify_checkpoint", "detoxify_config_dir"):
+        path = getattr(classifier, name)
+        if path is not None and not path.exists():
+            problems.append(f"classifier.{name}: {path} does not exist")
+    key_problem = session_key_problem(config, environ)
+    if key_problem:
+        problems.append(f"dashboard.secret_key_env: {key_problem}")
+    return problems
+
+
 def check_config(args: argparse.Namespace) -> int:
     path = args.path or args.config
     try:
         config = load_config(path)
+        problems = deployment_problems(config)
+        if problems:
+            raise ConfigError(path, problems)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

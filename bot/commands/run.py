@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
 
 from bot.config import Config, ConfigError, load_config
@@ -28,7 +27,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    problem = _dashboard_key_problem(config) if not (args.once or args.no_dashboard) else None
+    problem = None
+    if not (args.once or args.no_dashboard):
+        from bot.web.security import session_key_problem
+
+        problem = session_key_problem(config)
     if problem:
         print(f"{args.config}: dashboard.secret_key_env: {problem}", file=sys.stderr)
         return 1
@@ -36,20 +39,6 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_once(config))
     asyncio.run(_forever(config, serve_dashboard=not args.no_dashboard))
     return 0
-
-
-def _dashboard_key_problem(config: Config) -> str | None:
-    """Check the session key before anything starts, so a bad one is a config error."""
-    from bot.web.security import SecretKeyError, session_secret
-
-    name = config.dashboard.secret_key_env
-    if not name or not os.environ.get(name):
-        return None
-    try:
-        session_secret(config)
-    except SecretKeyError as exc:
-        return str(exc)
-    return None
 
 
 async def _once(config: Config) -> int:

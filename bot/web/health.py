@@ -1,4 +1,5 @@
-"""``/healthz``: is the process up, is the database reachable, how are the accounts."""
+"""``/healthz``: an overall status for anyone (a load balancer); the accounts only for a
+signed-in user, and only those of their own schools."""
 
 from __future__ import annotations
 
@@ -8,17 +9,27 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.web.keys import ENGINE
+from bot.access import Viewer
+from bot.account_health import redact_secrets
+from bot.web.keys import CONFIG, ENGINE, VIEWER
 from models import Account
 
 
-def _snapshot(engine: Engine) -> tuple[bool, list[dict[str, object]]]:
+def _snapshot(
+    engine: Engine, viewer: Viewer | None, secrets: list[str]
+) -> tuple[bool, list[dict[str, object]]]:
     try:
         with Session(engine) as session:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-            accounts = session.exec(select(Account)).all()
+            if viewer is None:
+                return True, []
+            stmt = select(Account)
+            allowed = viewer.school_filter()
+            if allowed is not None:
+                stmt = stmt.where(col(Account.school_id).in_(sorted(allowed)))
+            accounts = session.exec(stmt).all()
     except SQLAlchemyError:
         return False, []
     now = datetime.now(UTC)
@@ -30,17 +41,18 @@ def _snapshot(engine: Engine) -> tuple[bool, list[dict[str, object]]]:
             "last_poll": account.last_poll_at.isoformat() if account.last_poll_at else None,
             "healthy": not account.needs_token
             and (account.paused_until is None or account.paused_until <= now),
-            "last_error": account.last_error,
+            "last_error": redact_secrets(account.last_error, secrets),
         }
         for account in accounts
     ]
 
 
 async def healthz(request: web.Request) -> web.Response:
-    database_ok, accounts = await asyncio.to_thread(_snapshot, request.app[ENGINE])
-    body = {
-        "status": "ok" if database_ok else "degraded",
-        "database": "ok" if database_ok else "unreachable",
-        "accounts": accounts,
-    }
+    viewer = request.get(VIEWER)
+    secrets = request.app[CONFIG].secret_values() if viewer is not None else []
+    database_ok, accounts = await asyncio.to_thread(_snapshot, request.app[ENGINE], viewer, secrets)
+    body: dict[str, object] = {"status": "ok" if database_ok else "degraded"}
+    if viewer is not None:
+        body["database"] = "ok" if database_ok else "unreachable"
+        body["accounts"] = accounts
     return web.json_response(body, status=200 if database_ok else 503)

@@ -1,10 +1,11 @@
-"""Sessions in encrypted cookies, sign-in enforcement, CSRF checks and security headers."""
+"""Sign-in enforcement (cookie and server record), CSRF checks and security headers."""
 
 from __future__ import annotations
 
 import hmac
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping
 from urllib.parse import quote
@@ -14,17 +15,23 @@ from aiohttp.typedefs import Handler
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from bot.access import load_viewer
 from bot.config import Config
 from bot.web.common import CSRF_FIELD, db
 from bot.web.keys import VIEWER
-from bot.web.sessions import STORAGE, get_session, session_middleware
+from bot.web.sessions import (
+    SESSION_IDLE,
+    STORAGE,
+    get_session,
+    session_middleware,
+    signed_in_viewer,
+)
+from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
 
 COOKIE_NAME = "hallmonitor_session"
-SESSION_MAX_AGE = 12 * 3600
-"""A session ends after 12 hours without a request."""
+SESSION_MAX_AGE = int(SESSION_IDLE.total_seconds())
+"""A session ends after 12 hours without a request (the server's record says the same)."""
 _TOUCH_EVERY = 300
 PUBLIC_PREFIXES = ("/login", "/healthz", "/static/")
 CSP = (
@@ -55,6 +62,18 @@ def session_secret(config: Config, environ: Mapping[str, str] = os.environ) -> F
         "so sign-ins will not survive a restart"
     )
     return Fernet(Fernet.generate_key())
+
+
+def session_key_problem(config: Config, environ: Mapping[str, str] = os.environ) -> str | None:
+    """What is wrong with the session key that is set (never its value), before anything starts."""
+    name = config.dashboard.secret_key_env
+    if not name or not environ.get(name):
+        return None
+    try:
+        session_secret(config, environ)
+    except SecretKeyError as exc:
+        return str(exc)
+    return None
 
 
 def secure_cookies(config: Config) -> bool:
@@ -104,8 +123,11 @@ async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamR
     """Loads the viewer from the session; pages need one, every POST needs the CSRF token."""
     session = await get_session(request)
     user_id = session.get("user_id")
+    session_id = session.get("sid")
     if isinstance(user_id, int):
-        found = await db(request, load_viewer, user_id)
+        found = None
+        if isinstance(session_id, str):
+            found = await db(request, signed_in_viewer, user_id, session_id, utcnow())
         if found is not None and hmac.compare_digest(found.fingerprint, session.get("fp", "")):
             request[VIEWER] = found
             if time.time() - session.get("seen", 0) > _TOUCH_EVERY:
@@ -127,7 +149,7 @@ async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamR
             )
     if request.get(VIEWER) is None and not _public(request.path):
         if request.method == "GET":
-            target = request.rel_url.path_qs
+            target = request.rel_url.raw_path_qs  # still percent-encoded: no raw space
             raise web.HTTPSeeOther(f"/login?next={_quote(target)}")
         raise web.HTTPForbidden(text="Sign in first.")
     return await handler(request)
@@ -137,8 +159,21 @@ def _quote(target: str) -> str:
     return quote(target, safe="")
 
 
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def safe_next(target: str | None) -> str:
-    """Only a local path: never an open redirect to another site."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only a local path: never an open redirect to another site.
+
+    Browsers drop tabs and newlines from a URL and read ``\\`` as ``/``, so ``/<TAB>/evil``
+    would become ``//evil``: a target with any control character, space or backslash is
+    refused (the targets we make are percent-encoded and never hold one).
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not _UNSAFE_IN_NEXT.search(target)
+    ):
         return target
     return "/queue"

@@ -9,7 +9,14 @@ from bot.auth import PasswordChangeError, authenticate, change_password, normali
 from bot.web.common import db, flash, now, render, viewer
 from bot.web.keys import LIMITER
 from bot.web.security import safe_next
-from bot.web.sessions import get_session, new_session
+from bot.web.sessions import (
+    end_every_server_session,
+    end_server_session,
+    get_session,
+    new_session,
+    open_server_session,
+)
+from models.types import utcnow
 
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your email address and password. After several failed attempts "
@@ -36,14 +43,25 @@ async def login(request: web.Request) -> web.StreamResponse:
         context = {"next": target, "email": email, "error": SIGN_IN_FAILED}
         return await render(request, "login.html", context, status=401)
     limiter.succeeded(email)
-    session = await new_session(request)
-    session["user_id"] = user.id
-    session["fp"] = password_fingerprint(user.password_hash)
+    await _start_session(request, user.id, user.password_hash)
     raise web.HTTPSeeOther(target)
 
 
+async def _start_session(request: web.Request, user_id: int, password_hash: str) -> None:
+    """A fresh cookie for a new server-side session of this user."""
+    session_id = await db(request, open_server_session, user_id, utcnow())
+    session = await new_session(request)
+    session["user_id"] = user_id
+    session["sid"] = session_id
+    session["fp"] = password_fingerprint(password_hash)
+
+
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends the session on the server too: a copy of the cookie no longer signs anyone in."""
     session = await get_session(request)
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        await db(request, end_server_session, session_id)
     session.invalidate()
     raise web.HTTPSeeOther("/login")
 
@@ -59,8 +77,8 @@ async def password_change(request: web.Request) -> web.StreamResponse:
         user = await db(request, change_password, viewer(request).id, *fields)
     except PasswordChangeError as exc:
         return await render(request, "password.html", {"error": str(exc)}, status=400)
-    session = await new_session(request)
-    session["user_id"] = user.id
-    session["fp"] = password_fingerprint(user.password_hash)
+    assert user.id is not None
+    await db(request, end_every_server_session, user.id)
+    await _start_session(request, user.id, user.password_hash)
     await flash(request, "Password changed. Other sessions are signed out.")
     raise web.HTTPSeeOther("/queue")

@@ -179,3 +179,149 @@ def test_oauth1_secrets_are_required_redacted_and_listed_when_missing() -> None:
     assert {"token-secret-value", "consumer-secret"} <= set(config.secret_values(environ))
     assert "X_KEY" in config.missing_env(environ)
     assert "OAKFIELD_X_TOKEN_SECRET" not in config.missing_env(environ)
+
+
+def test_a_duplicate_school_id_names_its_key_path() -> None:
+    data = _example()
+    data["schools"].append(dict(data["schools"][0], accounts=[]))
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    (problem,) = caught.value.problems
+    assert problem == "schools[1].id: school id 'oakfield' is used twice (also schools[0].id)"
+
+
+def test_a_duplicate_account_names_its_key_path() -> None:
+    data = _example()
+    data["schools"].append(
+        {"id": "birch", "name": "Birch", "accounts": [dict(data["schools"][0]["accounts"][2])]}
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    (problem,) = caught.value.problems
+    assert problem.startswith("schools[1].accounts[0]: x account '1500000000000000001' is listed")
+    assert "schools[0].accounts[2]" in problem
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "said"),
+    [
+        (("email", "port"), "587", "write 587 without quotes"),
+        (("dashboard", "port"), "5", "write 5 without quotes"),
+        (("email", "enabled"), "yes", "write true or false without quotes"),
+        (("dashboard", "secure_cookies"), "no", "write true or false without quotes"),
+        (("platforms", "x", "lookback_days"), "7", "write 7 without quotes"),
+        (("classifier", "batch_size"), "16", "write 16 without quotes"),
+    ],
+)
+def test_a_quoted_number_or_boolean_is_refused_saying_what_was_meant(
+    where: tuple[str, ...], value: str, said: str
+) -> None:
+    data = _example()
+    table = data
+    for key in where[:-1]:
+        table = table[key]
+    table[where[-1]] = value
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    (problem,) = caught.value.problems
+    assert problem.startswith(".".join(where) + f": {value!r} is text in quotes"), problem
+    assert said in problem
+
+
+def test_quoted_numbers_deep_in_lists_and_tables_are_refused_by_their_path() -> None:
+    data = _example()
+    data["schools"][0]["accounts"][1]["poll_interval_minutes"] = "5"
+    data["schools"][0]["policy"]["hide_absence"] = "yes"
+    data["classifier"] = {"thresholds": {"abuse": {"auto_hide": "0.9", "queue": 0.0}}}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    wheres = sorted(problem.split(":")[0] for problem in caught.value.problems)
+    assert wheres == [
+        "classifier.thresholds.abuse.auto_hide",
+        "schools[0].accounts[1].poll_interval_minutes",
+        "schools[0].policy.hide_absence",
+    ]
+
+
+def test_a_config_file_that_is_not_utf8_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(EXAMPLE.read_text().replace("Riverside", "Riversid\xe9").encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    (problem,) = caught.value.problems
+    assert problem.startswith("not UTF-8 text: line 8"), problem
+    assert main(["check-config", str(path)]) == 1
+    assert "config.toml: not UTF-8 text" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["notadb:///x", "not a url", "postgresql+nosuchdriver://h/db"])
+def test_a_database_url_nothing_can_open_is_refused_by_its_key(url: str) -> None:
+    data = _example()
+    data["database"]["url"] = url
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    (problem,) = caught.value.problems
+    assert problem.startswith("database.url: "), problem
+    assert "sqlite:///" in problem
+
+
+def test_a_database_url_problem_never_shows_the_password() -> None:
+    data = _example()
+    data["database"]["url"] = "notadb://user:hunter2pass@host/db"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert "hunter2pass" not in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", ["/v19.0", "/v25.0/", "/V19.0"])
+def test_a_graph_url_with_a_version_is_refused_by_its_key(suffix: str) -> None:
+    data = _example()
+    data["platforms"]["instagram"]["graph_url"] = "https://graph.facebook.com" + suffix
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    (problem,) = caught.value.problems
+    assert problem.startswith("platforms.instagram.graph_url: "), problem
+    assert "without the API version" in problem
+
+
+def test_a_graph_url_without_a_version_is_kept() -> None:
+    data = _example()
+    data["platforms"]["facebook"]["graph_url"] = "http://127.0.0.1:8900/"
+    assert parse_config(data).platforms.facebook.graph_url == "http://127.0.0.1:8900/"
+
+
+def test_the_example_uses_the_embedded_classifier() -> None:
+    assert load_config(EXAMPLE).classifier.backend == "embedded"
+
+
+def test_check_config_refuses_classifier_files_that_do_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        EXAMPLE.read_text().replace(
+            'backend = "embedded"\n',
+            'backend = "detoxify"\n'
+            f'detoxify_checkpoint = "{tmp_path / "missing.ckpt"}"\n'
+            f'detoxify_config_dir = "{tmp_path}"\n'
+            f'head_path = "{tmp_path / "head.npz"}"\n',
+        )
+    )
+    assert main(["check-config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"config.toml: classifier.detoxify_checkpoint: {tmp_path / 'missing.ckpt'}" in err
+    assert "does not exist" in err
+    assert "classifier.head_path:" in err
+    assert "classifier.detoxify_config_dir" not in err
+
+
+def test_check_config_refuses_an_invalid_session_key_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HALLMONITOR_SECRET_KEY", "not-a-fernet-key")
+    assert main(["check-config", str(EXAMPLE)]) == 1
+    err = capsys.readouterr().err
+    assert "dashboard.secret_key_env: HALLMONITOR_SECRET_KEY must be 32 bytes" in err
+    assert "not-a-fernet-key" not in err

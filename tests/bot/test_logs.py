@@ -57,3 +57,21 @@ async def test_a_token_from_the_environment_never_reaches_the_logs_of_a_failing_
     assert "TransientError" in output
     assert token not in output
     assert "demo-token-" not in output
+
+
+def test_a_url_encoded_secret_is_redacted_too() -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream)
+    redactor().add(["EAAG|page/token+456="])
+    logging.getLogger("test.logs").warning(
+        "echoed %s and %s", "EAAG%7Cpage%2Ftoken%2B456%3D", "eaag%7cpage%2ftoken%2b456%3d"
+    )
+    output = stream.getvalue()
+    assert "456" not in output
+    assert output.count("[redacted]") == 2
+
+
+def test_the_dashboard_redacts_a_url_encoded_secret() -> None:
+    from bot.account_health import redact_secrets
+
+    assert redact_secrets("saw EAAG%7Cpage%2Ftoken", ["EAAG|page/token"]) == "saw [redacted]"

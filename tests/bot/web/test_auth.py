@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
+from datetime import UTC, datetime, timedelta
+
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,7 +16,8 @@ from sqlmodel import Session, select
 from bot.auth import LOCK_AFTER, SignInLimiter
 from bot.web.app import create_app
 from bot.web.security import COOKIE_NAME, safe_next
-from models import User
+from bot.web.sessions import SESSION_IDLE, open_server_session, signed_in_viewer
+from models import User, WebSession, session_scope
 from tests.bot.web.conftest import csrf_of, form_value, sign_in
 from tests.bot.web.factory import CHAMPION, PASSWORD, make_config
 
@@ -179,8 +184,91 @@ async def test_password_change_signs_other_sessions_out(client, seeded):
         ("//evil.example/x", "/queue"),
         ("https://evil.example", "/queue"),
         ("/\\evil.example", "/queue"),
+        ("/\t/evil.example/", "/queue"),
+        ("/\n/evil.example/", "/queue"),
+        ("/\r\n/evil.example/", "/queue"),
+        ("\t//evil.example/", "/queue"),
+        ("/ /evil.example/", "/queue"),
         ("", "/queue"),
     ],
 )
 def test_next_is_never_an_open_redirect(target: str, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+async def test_sign_in_never_redirects_off_site_through_a_tab(client, seeded):
+    """Browsers drop tabs and newlines from a URL, so ``/<TAB>/evil.example/`` is ``//evil...``."""
+    token = await csrf_of(client)
+    response = await client.post(
+        "/login",
+        data={"csrf": token, "email": CHAMPION, "password": PASSWORD, "next": "/\t/evil.example/"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert response.headers["Location"] == "/queue"
+
+
+async def test_sign_out_ends_the_session_on_the_server(client, seeded):
+    """A cookie copied before sign-out (another tab, a stolen copy) no longer works."""
+    await sign_in(client, CHAMPION)
+    copied = {c.key: c.value for c in client.session.cookie_jar}[COOKIE_NAME]
+    token = form_value(await (await client.get("/queue")).text(), "csrf")
+    assert (await client.post("/logout", data={"csrf": token}, allow_redirects=False)).status == 303
+    async with aiohttp.ClientSession(cookies={COOKIE_NAME: copied}) as thief:
+        replayed = await thief.get(client.make_url("/queue"), allow_redirects=False)
+        assert replayed.status == 303
+        assert replayed.headers["Location"].startswith("/login")
+
+
+async def test_sign_out_ends_only_that_session(client, seeded):
+    await sign_in(client, CHAMPION)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
+        page = await other.get(client.make_url("/login"))
+        signed = await other.post(
+            client.make_url("/login"),
+            data={
+                "csrf": form_value(await page.text(), "csrf"),
+                "email": CHAMPION,
+                "password": PASSWORD,
+            },
+            allow_redirects=False,
+        )
+        assert signed.status == 303
+        token = form_value(await (await client.get("/queue")).text(), "csrf")
+        await client.post("/logout", data={"csrf": token}, allow_redirects=False)
+        assert (await other.get(client.make_url("/queue"), allow_redirects=False)).status == 200
+
+
+def test_a_server_session_ends_after_twelve_idle_hours(engine: Engine, seeded) -> None:
+    user_id = seeded.users[CHAMPION]
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with session_scope(engine) as db:
+        session_id = open_server_session(db, user_id, start)
+    with session_scope(engine) as db:
+        assert signed_in_viewer(db, user_id, session_id, start + timedelta(hours=11)) is not None
+        assert signed_in_viewer(db, user_id + 1, session_id, start) is None
+    with session_scope(engine) as db:
+        late = start + timedelta(hours=11) + SESSION_IDLE + timedelta(seconds=1)
+        assert signed_in_viewer(db, user_id, session_id, late) is None
+        assert signed_in_viewer(db, user_id, "made-up", start) is None
+    with session_scope(engine) as db:
+        open_server_session(db, user_id, late)  # forgets the idle one
+        assert db.get(WebSession, hashlib.sha256(session_id.encode()).hexdigest()) is None
+
+
+async def test_sign_in_returns_to_a_page_whose_query_has_a_space(client, seeded):
+    first = await client.get("/queue?label=question&q=a%20b", allow_redirects=False)
+    login = first.headers["Location"]
+    page = await client.get(login)
+    target = html.unescape(form_value(await page.text(), "next"))  # as a browser reads it
+    response = await client.post(
+        "/login",
+        data={
+            "csrf": await csrf_of(client),
+            "email": CHAMPION,
+            "password": PASSWORD,
+            "next": target,
+        },
+        allow_redirects=False,
+    )
+    assert response.headers["Location"] == "/queue?label=question&q=a%20b"
