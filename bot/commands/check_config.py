@@ -23,10 +23,17 @@ def deployment_problems(config: Config, environ: Mapping[str, str] = os.environ)
 
     problems = []
     classifier = config.classifier
-    for name in ("head_path", "detoxify_checkpoint", "detoxify_config_dir"):
+    for name in ("model_dir", "detoxify_checkpoint", "detoxify_config_dir"):
         path = getattr(classifier, name)
         if path is not None and not path.exists():
             problems.append(f"classifier.{name}: {path} does not exist")
+    if classifier.model_dir is not None and classifier.model_dir.exists():
+        from bot.classifier.model_files import ModelFileError, load
+
+        try:
+            load(classifier.model_dir)
+        except ModelFileError as exc:
+            problems.append(f"classifier.model_dir: {exc}")
     key_problem = session_key_problem(config, environ)
     if key_problem:
         problems.append(f"dashboard.secret_key_env: {key_problem}")

@@ -306,15 +306,33 @@ def test_check_config_refuses_classifier_files_that_do_not_exist(
             'backend = "detoxify"\n'
             f'detoxify_checkpoint = "{tmp_path / "missing.ckpt"}"\n'
             f'detoxify_config_dir = "{tmp_path}"\n'
-            f'head_path = "{tmp_path / "head.npz"}"\n',
+            f'model_dir = "{tmp_path / "model"}"\n',
         )
     )
     assert main(["check-config", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"config.toml: classifier.detoxify_checkpoint: {tmp_path / 'missing.ckpt'}" in err
     assert "does not exist" in err
-    assert "classifier.head_path:" in err
+    assert "classifier.model_dir:" in err
     assert "classifier.detoxify_config_dir" not in err
+
+
+def test_check_config_refuses_a_model_directory_without_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "model.json").write_text("{}")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        EXAMPLE.read_text().replace(
+            'backend = "embedded"\n',
+            f'backend = "embedded"\nmodel_dir = "{tmp_path / "model"}"\n',
+        )
+    )
+    assert main(["check-config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "classifier.model_dir: classifier model file missing" in err
+    assert "weights.safetensors" in err
 
 
 def test_check_config_refuses_an_invalid_session_key_without_showing_it(

@@ -140,9 +140,8 @@ def test_train_writes_a_model_that_loads_and_classifies(
     small_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "model"
-    code = _run(
-        ["train", f"{small_csv}:fit", f"{small_csv}:calibration", "--out", str(out), "--epochs", "1"]
-    )
+    sources = [f"{small_csv}:fit", f"{small_csv}:calibration"]
+    code = _run(["train", *sources, "--out", str(out), "--epochs", "1"])
     assert code == 0, capsys.readouterr().err
     assert "wrote" in capsys.readouterr().out
     classifier = EmbeddedClassifier(ClassifierSettings(model_dir=out))
@@ -195,7 +194,8 @@ def test_corpus_merge_drops_near_duplicates(
     assert "3 rows kept, 1 near-duplicates dropped" in capsys.readouterr().out
     with out.open(encoding="utf-8") as handle:
         texts = [row["text"] for row in csv.DictReader(handle)]
-    assert texts[0].endswith("Saturday?") and len(texts) == 3
+    assert texts[0].endswith("Saturday?")
+    assert len(texts) == 3
 
 
 @pytest.mark.sqlite_only

@@ -88,7 +88,8 @@ def test_verdict_holds_all_nine_scores_read_only() -> None:
     scores = dict.fromkeys(Label, 0.1)
     verdict = Verdict(Label.QUESTION, scores, ("r",), "m", "v", hide_score=0.2, uncertain=True)
     assert verdict.score == pytest.approx(0.1)
-    assert verdict.uncertain and not verdict.hide_group
+    assert verdict.uncertain
+    assert not verdict.hide_group
     with pytest.raises(TypeError):
         verdict.scores[Label.ABUSE] = 1.0  # type: ignore[index]
     with pytest.raises(ValueError, match="scores lack"):
