@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from models.text import original
 from models.types import UTCDateTime, utcnow
 
 
@@ -141,6 +142,13 @@ class Comment(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     hidden: bool = False
+    as_read_json: str | None = Field(default=None, sa_type=Text)
+    """The text fields as the platform sent them, where they had to change to be stored."""
+
+    def as_read(self, name: str) -> str | None:
+        """A text field exactly as the platform sent it (``text``, ``post_text``, ...)."""
+        kept = original(self.as_read_json, name)
+        return kept if kept is not None else getattr(self, name)  # type: ignore[no-any-return]
 
 
 class Classification(SQLModel, table=True):

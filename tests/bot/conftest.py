@@ -65,6 +65,16 @@ class SimControl:
             assert response.status == 201, await response.text()
             return str((await response.json())["id"])
 
+    async def new_post(self, school: str, platform: str, text: str) -> str:
+        """A post of the school's account; comments are added to it with ``post=``."""
+        body = {"platform": platform, "account": account_id(school, platform), "text": text}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.url}/_sim/posts", json=body) as response,
+        ):
+            assert response.status == 201, await response.text()
+            return str((await response.json())["id"])
+
     async def fault(self, **spec: Any) -> None:
         async with (
             aiohttp.ClientSession() as session,

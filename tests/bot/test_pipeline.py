@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -9,7 +10,7 @@ from bot.classifier import Classifier
 from bot.config import Config
 from bot.poller import Poller
 from bot.runtime import Bot
-from models import Classification
+from models import Classification, Comment
 from tests.bot.conftest import SimControl
 
 INSULTS = [
@@ -42,3 +43,35 @@ async def test_a_viral_backlog_wakes_the_outbox_after_each_batch_with_hides(
     assert report.fetched == 100
     assert sum(outcome.hidden for outcome in report.outcomes) >= 90
     assert classified_at_wake == [64, 100]
+
+
+@pytest.mark.parametrize("platform", ["facebook", "instagram", "x"])
+async def test_half_an_emoji_is_kept_whole_and_the_account_keeps_moving(
+    engine: Engine, trust_config: Config, classifier: Classifier, sim: SimControl, platform: str
+) -> None:
+    """Issue 12.2: a lone UTF-16 surrogate failed every later poll of the account."""
+    post_text = "Trip photos \ud83d are up"
+    comment_text = "Lovely \udc4d trip, thank you"
+    post = await sim.new_post("oakfield", platform, post_text)
+    odd = await sim.post("oakfield", platform, comment_text, post=post)
+    bot = await Bot.create(trust_config, engine=engine, classifier=classifier)
+    poller = Poller(engine, bot.pipeline, bot.connectors)
+    account = next(a for a in bot.accounts if a.school_id == "oakfield" and a.platform == platform)
+    try:
+        await poller.poll(account.id)
+        later = await sim.post("oakfield", platform, f"{INSULTS[0]} again", post=post)
+        await poller.poll(account.id)
+    finally:
+        await bot.stop()
+
+    with Session(engine) as session:
+        rows = session.exec(select(Comment).where(Comment.account_id == account.id)).all()
+        stored = {row.platform_id: row for row in rows}
+        verdicts = session.exec(select(Classification.comment_id)).all()
+    assert {odd, later} <= set(stored)
+    assert stored[odd].as_read("text") == comment_text
+    assert stored[odd].as_read("post_text") == post_text
+    assert stored[odd].text == "Lovely \ufffd trip, thank you"
+    assert stored[odd].text.encode("utf-8")
+    assert stored[later].as_read("text") == stored[later].text == f"{INSULTS[0]} again"
+    assert {stored[odd].id, stored[later].id} <= set(verdicts)

@@ -1,0 +1,26 @@
+"""comments keep their text as read where it had to change to be stored
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-06 04:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("comments") as batch:
+        batch.add_column(sa.Column("as_read_json", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("comments") as batch:
+        batch.drop_column("as_read_json")
