@@ -7,6 +7,7 @@ import os
 import sys
 
 from bot.config import ConfigError, load_config
+from bot.responses import template_problems
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +22,11 @@ def check_config(args: argparse.Namespace) -> int:
         config = load_config(path)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    problems = template_problems(config)
+    for problem in problems:
+        print(f"{path}: {problem}", file=sys.stderr)
+    if problems:
         return 1
     accounts = sum(len(school.accounts) for school in config.schools)
     schools = len(config.schools)
