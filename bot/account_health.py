@@ -58,6 +58,14 @@ def _interval(config: Config, account: Account) -> timedelta:
 
 
 def _advise(config: Config, account: Account, now: datetime) -> tuple[str, str]:
+    if account.action_error:
+        env = _token_env(config, account) or "the account's token variable"
+        return "error", (
+            "The platform refused to hide or reply with this account's token (see the last "
+            "error). Hides and replies are waiting, not lost. Grant the permissions listed in "
+            f"the README or make a new token, put it in {env}, and restart Hallmonitor: they "
+            "go out then."
+        )
     if account.needs_token:
         env = _token_env(config, account) or "the account's token variable"
         return "error", (
@@ -103,7 +111,7 @@ def account_health(
                 name=account.name or account.platform_account_id,
                 last_poll_at=account.last_poll_at,
                 last_success_at=account.last_success_at,
-                last_error=_redact(account.last_error, secrets),
+                last_error=_redact(account.action_error or account.last_error, secrets),
                 paused_until=account.paused_until,
                 needs_token=account.needs_token,
                 state=state,

@@ -109,8 +109,14 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
     account = str(action.payload.get("account", "an account"))
     problem = str(action.payload.get("problem", "stopped working"))
     advice = str(action.payload.get("advice", ""))
+    paused = (
+        f"Hallmonitor cannot hide or reply on {account}: {problem}. Hides and replies wait "
+        "and go out once it is fixed."
+        if action.payload.get("acting")
+        else f"Hallmonitor has paused polling {account}: {problem}."
+    )
     text = (
-        f"Hallmonitor has paused polling {account}: {problem}.\n\n{advice}\n\n"
+        f"{paused}\n\n{advice}\n\n"
         f"Account health: {config.dashboard.base_url.rstrip('/')}/health\n"
         "The other accounts carry on as normal. You will not be emailed again about this "
         "account until it has worked again."

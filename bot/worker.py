@@ -22,9 +22,16 @@ from bot.alerts import UNDELIVERED, Alert, AlertError, compose
 from bot.config import Config
 from bot.notify import Mailer, NotifyError, post_webhook
 from bot.outbox import enqueue
+from bot.poller import action_refused
 from connectors import Connector, ConnectorError, RetryPolicy
-from connectors.errors import AlreadyDone, RateLimited, TransientError
-from models import Action, ActionKind, ActionStatus, Comment, QueueItem, session_scope
+from connectors.errors import (
+    AlreadyDone,
+    AuthError,
+    PermissionMissing,
+    RateLimited,
+    TransientError,
+)
+from models import Account, Action, ActionKind, ActionStatus, Comment, QueueItem, session_scope
 from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -139,6 +146,8 @@ class OutboxWorker:
             await asyncio.to_thread(
                 self._finish, action_id, ActionStatus.PENDING, str(retry), delay=retry.delay
             )
+        except (AuthError, PermissionMissing) as exc:
+            await asyncio.to_thread(self._hold, action_id, exc)
         except (ConnectorError, NotifyError, AlertError) as exc:
             await asyncio.to_thread(self._finish, action_id, ActionStatus.FAILED, _reason(exc))
         else:
@@ -241,6 +250,25 @@ class OutboxWorker:
             comment = session.get(Comment, comment_id)
             if comment is not None:
                 comment.hidden = hidden
+
+    def _hold(self, action_id: int, exc: AuthError | PermissionMissing) -> None:
+        """Keep the action until the account works again, and mark the account."""
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            action = session.get(Action, action_id)
+            assert action is not None
+            action.status = ActionStatus.WAITING
+            action.last_error = _reason(exc)
+            action.updated_at = now
+            account = session.get(Account, action.account_id)
+            if account is not None:
+                action_refused(session, account, exc, now)
+        _LOGGER.warning(
+            "%s waits for the account: %s",
+            action.kind.value,
+            action.last_error,
+            extra={"action": action_id, "comment": action.comment_id},
+        )
 
     def _finish(
         self,

@@ -55,6 +55,8 @@ class ActionStatus(StrEnum):
     IN_FLIGHT = "in_flight"
     DONE = "done"
     FAILED = "failed"
+    WAITING = "waiting"
+    """Refused for the account's token or a permission: goes again once that is fixed."""
 
 
 class School(SQLModel, table=True):
@@ -83,6 +85,9 @@ class Account(SQLModel, table=True):
     paused_until: datetime | None = _optional_time()
     needs_token: bool = False
     admin_notified_at: datetime | None = _optional_time()
+    action_error: str | None = Field(default=None, sa_type=Text)
+    """Why hides and replies on this account wait (a token or permission problem), until a
+    restart brings the fix; a working poll does not prove the permission to act."""
 
 
 class Cursor(SQLModel, table=True):

@@ -89,6 +89,12 @@ class SimControl:
         ):
             assert response.status < 300, await response.text()
 
+    async def state_of(self, comment_id: str) -> dict[str, Any]:
+        """One comment as the simulator holds it (``hidden``, ``replies``...)."""
+        found = [c for c in (await self.state())["comments"] if c["id"] == comment_id]
+        assert found, f"no comment {comment_id} in the simulator"
+        return dict(found[0])
+
     async def state(self) -> dict[str, Any]:
         async with (
             aiohttp.ClientSession() as session,

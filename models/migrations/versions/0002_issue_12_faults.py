@@ -1,4 +1,4 @@
-"""comments keep their text as read where it had to change to be stored
+"""comments keep their text as read; accounts say why their actions wait
 
 Revision ID: 0002
 Revises: 0001
@@ -19,8 +19,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("comments") as batch:
         batch.add_column(sa.Column("as_read_json", sa.Text(), nullable=True))
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("action_error", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("action_error")
     with op.batch_alter_table("comments") as batch:
         batch.drop_column("as_read_json")
