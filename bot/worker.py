@@ -20,8 +20,10 @@ from sqlmodel import Session, col, select
 from bot import audit
 from bot.alerts import UNDELIVERED, Alert, AlertError, compose
 from bot.config import Config
+from bot.labels import Label
 from bot.notify import Mailer, NotifyError, post_webhook
 from bot.outbox import enqueue
+from bot.outbox_status import plain_reason
 from bot.poller import action_refused
 from connectors import Connector, ConnectorError, RetryPolicy
 from connectors.errors import (
@@ -31,7 +33,16 @@ from connectors.errors import (
     RateLimited,
     TransientError,
 )
-from models import Account, Action, ActionKind, ActionStatus, Comment, QueueItem, session_scope
+from models import (
+    Account,
+    Action,
+    ActionKind,
+    ActionStatus,
+    Comment,
+    QueueItem,
+    QueueStatus,
+    session_scope,
+)
 from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -263,6 +274,7 @@ class OutboxWorker:
             account = session.get(Account, action.account_id)
             if account is not None:
                 action_refused(session, account, exc, now)
+            _reopen(session, action, now)
         _LOGGER.warning(
             "%s waits for the account: %s",
             action.kind.value,
@@ -293,6 +305,8 @@ class OutboxWorker:
                 action.result_ref = result_ref
             if status is ActionStatus.FAILED or status is ActionStatus.DONE:
                 _record(session, action)
+            if status is ActionStatus.FAILED:
+                _reopen(session, action, now)
             if status is not ActionStatus.DONE and self._undelivered_too_long(action, now):
                 _tell_admin_later(session, action, now)
         log = _LOGGER.warning if status is ActionStatus.FAILED else _LOGGER.info
@@ -323,6 +337,28 @@ def _tell_admin_later(session: Session, action: Action, now: datetime) -> None:
     )
     if notice.attempts == 0:  # due now by the worker's clock, not by the wall's
         notice.next_attempt_at = min(notice.next_attempt_at, now)
+
+
+def _reopen(session: Session, action: Action, now: datetime) -> None:
+    """A reply that did not go leaves the parent unanswered: the item is not handled."""
+    if action.kind not in _REPLIES or action.queue_item_id is None:
+        return
+    item = session.get(QueueItem, action.queue_item_id)
+    if item is None or item.status is not QueueStatus.HANDLED:
+        return
+    safeguarding = item.label == Label.SAFEGUARDING.value
+    item.status = QueueStatus.ESCALATED if safeguarding else QueueStatus.OPEN
+    item.updated_at = now
+    comment = session.get(Comment, action.comment_id) if action.comment_id else None
+    reason = plain_reason(action.last_error, comment.platform if comment else "the platform")
+    audit.record(
+        session,
+        "reopened",
+        school_id=item.school_id,
+        queue_item_id=item.id,
+        comment_id=action.comment_id,
+        detail=f"the reply was not sent: {reason}",
+    )
 
 
 def _record(session: Session, action: Action) -> None:
