@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import email
 import socket
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -26,21 +22,13 @@ from bot.outbox import enqueue
 from bot.sync import sync_config
 from bot.worker import OutboxWorker
 from models import Action, ActionKind, ActionStatus, QueueItem, Role, session_scope
+from tests.bot.conftest import Inbox, Webhook
 from tests.bot.web.factory import NOW, SAFEGUARDING_TEXT, add_item, make_config
 
 ALERTS = 5
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 OK"
-
-
-class _Busy(_Inbox):
+class _Busy(Inbox):
     async def handle_RCPT(
         self, server: object, session: object, envelope: object, address: str, options: object
     ) -> str:
@@ -62,28 +50,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@dataclass
-class _AdminHook:
-    received: list[dict[str, str]]
-    url: str
-
-
-@pytest.fixture
-async def admin_hook() -> AsyncIterator[_AdminHook]:
-    received: list[dict[str, str]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.Response(text="1")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield _AdminHook(received, str(server.make_url("/hook")))
-    await server.close()
 
 
 def _config(port: int, maildir: Path | None = None) -> Config:
@@ -138,13 +104,13 @@ def _alerts(engine: Engine, ids: list[int]) -> list[Action]:
 
 
 async def test_an_smtp_outage_delays_alerts_and_loses_none(
-    engine: Engine, admin_hook: _AdminHook, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    engine: Engine, webhook: Webhook, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Issue 12.1: with SMTP unreachable, 5 of 5 alerts went to ``failed`` for good.
 
     The maildir copy is kept too: it must not pass for a message that went out.
     """
-    monkeypatch.setenv("TRUST_ADMIN_WEBHOOK", admin_hook.url)
+    monkeypatch.setenv("TRUST_ADMIN_WEBHOOK", webhook.url)
     port = _free_port()
     config = _config(port, tmp_path / "mail")
     ids = _safeguarding_alerts(engine, config)
@@ -157,7 +123,7 @@ async def test_an_smtp_outage_delays_alerts_and_loses_none(
         assert {a.status for a in alerts} == {ActionStatus.PENDING}
         assert all("SMTP" in (a.last_error or "") for a in alerts)
         assert all(a.next_attempt_at > NOW for a in alerts)
-        assert admin_hook.received == []
+        assert webhook.received == []
 
         for _ in range(12):  # about 20 minutes of retries, each after its back-off
             clock.now = min(a.next_attempt_at for a in _alerts(engine, ids))
@@ -165,8 +131,8 @@ async def test_an_smtp_outage_delays_alerts_and_loses_none(
         alerts = _alerts(engine, ids)
         assert {a.status for a in alerts} == {ActionStatus.PENDING}
         assert clock.now - NOW >= timedelta(minutes=config.email.undelivered_alert_minutes)
-        assert len(admin_hook.received) == ALERTS
-        for post in admin_hook.received:
+        assert len(webhook.received) == ALERTS
+        for post in webhook.received:
             assert "Oakfield Primary" in post["text"]
             assert "not been delivered" in post["text"]
             assert "bruises" not in post["text"]
@@ -180,7 +146,7 @@ async def test_an_smtp_outage_delays_alerts_and_loses_none(
         assert all(row.school_name == "Oakfield Primary" and "SMTP" in row.error for row in shown)
 
     # A restart: a new worker, and SMTP is back.
-    inbox = _Inbox()
+    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -194,42 +160,18 @@ async def test_an_smtp_outage_delays_alerts_and_loses_none(
     assert {a.status for a in _alerts(engine, ids)} == {ActionStatus.DONE}
     assert len(inbox.messages) == ALERTS
     assert {m["To"] for m in inbox.messages} == {"dsl@oakfield.example"}
-    assert len(admin_hook.received) == ALERTS, "the admin is told once per alert"
+    assert len(webhook.received) == ALERTS, "the admin is told once per alert"
     with Session(engine) as session:
         admin = Viewer(1, "it@riverside.example", "IT", Role.TRUST_ADMIN, frozenset())
         assert undelivered_alerts(session, admin, config, now=clock.now) == []
 
 
-async def test_a_4xx_smtp_reply_is_retried(engine: Engine) -> None:
+async def _drain_against(server: Inbox, engine: Engine) -> list[Action]:
+    """One alert, worked once against an SMTP server that answers as ``server`` does."""
     port = _free_port()
     config = _config(port)
     ids = _safeguarding_alerts(engine, config, 1)
-    controller = Controller(_Busy(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        worker = OutboxWorker(engine, config, {}, Mailer(config.email), clock=_Clock(NOW))
-        await worker.drain()
-    finally:
-        controller.stop()
-    (alert,) = _alerts(engine, ids)
-    assert alert.status is ActionStatus.PENDING
-    assert "451" in (alert.last_error or "")
-
-
-async def test_a_permanent_smtp_refusal_fails_and_tells_the_admin(
-    engine: Engine, admin_hook: _AdminHook, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    class _Refuse(_Inbox):
-        async def handle_RCPT(
-            self, server: object, session: object, envelope: object, address: str, options: object
-        ) -> str:
-            return "550 5.1.1 No such user"
-
-    monkeypatch.setenv("TRUST_ADMIN_WEBHOOK", admin_hook.url)
-    port = _free_port()
-    config = _config(port)
-    ids = _safeguarding_alerts(engine, config, 1)
-    controller = Controller(_Refuse(), hostname="127.0.0.1", port=port)
+    controller = Controller(server, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         async with aiohttp.ClientSession() as http:
@@ -239,6 +181,25 @@ async def test_a_permanent_smtp_refusal_fails_and_tells_the_admin(
             await worker.drain()
     finally:
         controller.stop()
-    alert = next(a for a in _alerts(engine, ids))
+    return _alerts(engine, ids)
+
+
+async def test_a_4xx_smtp_reply_is_retried(engine: Engine) -> None:
+    (alert,) = await _drain_against(_Busy(), engine)
+    assert alert.status is ActionStatus.PENDING
+    assert "451" in (alert.last_error or "")
+
+
+async def test_a_permanent_smtp_refusal_fails_and_tells_the_admin(
+    engine: Engine, webhook: Webhook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class _Refuse(Inbox):
+        async def handle_RCPT(
+            self, server: object, session: object, envelope: object, address: str, options: object
+        ) -> str:
+            return "550 5.1.1 No such user"
+
+    monkeypatch.setenv("TRUST_ADMIN_WEBHOOK", webhook.url)
+    (alert,) = await _drain_against(_Refuse(), engine)
     assert alert.status is ActionStatus.FAILED
-    assert len(admin_hook.received) == 1
+    assert len(webhook.received) == 1
