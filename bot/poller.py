@@ -107,7 +107,7 @@ class Poller:
     def _failed(self, account_id: int, exc: ConnectorError) -> PollReport:
         now = self._clock()
         with session_scope(self._engine) as session:
-            account = session.get(Account, account_id)
+            account = session.get(Account, account_id, with_for_update=True)  # see worker._hold
             assert account is not None
             label = account_label(account)
             message = f"{type(exc).__name__}: {exc}"

@@ -271,7 +271,8 @@ class OutboxWorker:
             action.status = ActionStatus.WAITING
             action.last_error = _reason(exc)
             action.updated_at = now
-            account = session.get(Account, action.account_id)
+            # Locked: two hides refused side by side must tell the admin once, not twice.
+            account = session.get(Account, action.account_id, with_for_update=True)
             if account is not None:
                 action_refused(session, account, exc, now)
             _reopen(session, action, now)

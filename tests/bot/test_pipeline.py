@@ -90,7 +90,9 @@ async def test_a_reply_template_that_fails_when_filled_in_stops_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Issue 12.3: every batch holding a question failed, abuse and disclosures with it."""
-    broken = {Label.QUESTION: "Ring {{ office_phone + 1 }}"}
+    # Logged once per school, label and template in a process: this test's own template.
+    backend = engine.url.get_backend_name()
+    broken = {Label.QUESTION: "Ring {{ office_phone + 1 }}{# " + backend + " #}"}
     schools = [
         school.model_copy(update={"templates": broken}) if school.id == "oakfield" else school
         for school in trust_config.schools
