@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from bot.access import Viewer
+from bot.alerts import UNDELIVERED
 from bot.config import Config
 from connectors.scrub import Scrubber
-from models import Account, School
+from models import Account, Action, ActionKind, ActionStatus, Comment, Role, School
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,14 @@ def _interval(config: Config, account: Account) -> timedelta:
 
 
 def _advise(config: Config, account: Account, now: datetime) -> tuple[str, str]:
+    if account.action_error:
+        env = _token_env(config, account) or "the account's token variable"
+        return "error", (
+            "The platform refused to hide or reply with this account's token (see the last "
+            "error). Hides and replies are waiting, not lost. Grant the permissions listed in "
+            f"the README or make a new token, put it in {env}, and restart Hallmonitor: they "
+            "go out then."
+        )
     if account.needs_token:
         env = _token_env(config, account) or "the account's token variable"
         return "error", (
@@ -101,7 +110,7 @@ def account_health(
                 name=account.name or account.platform_account_id,
                 last_poll_at=account.last_poll_at,
                 last_success_at=account.last_success_at,
-                last_error=redact_secrets(account.last_error, secrets),
+                last_error=redact_secrets(account.action_error or account.last_error, secrets),
                 paused_until=account.paused_until,
                 needs_token=account.needs_token,
                 state=state,
@@ -109,3 +118,71 @@ def account_health(
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class UndeliveredAlert:
+    """An alert email that has not gone out: the trust admin must tell the DSL another way."""
+
+    school_name: str
+    what: str
+    since: datetime
+    attempts: int
+    error: str
+    gave_up: bool
+    queue_item_id: int | None
+
+
+def undelivered_alerts(
+    session: Session, viewer: Viewer, config: Config, *, now: datetime
+) -> list[UndeliveredAlert]:
+    """Alerts failed, or still not delivered after ``email.undelivered_alert_minutes``.
+
+    Trust admins see every school's, a DSL their schools'; champions none (they may be
+    about safeguarding).
+    """
+    if not viewer.is_admin and viewer.role is not Role.DSL:
+        return []
+    limit = now - timedelta(minutes=config.email.undelivered_alert_minutes)
+    stmt = (
+        select(Action, Comment.school_id, Account.school_id)
+        .outerjoin(Comment, col(Comment.id) == Action.comment_id)
+        .outerjoin(Account, col(Account.id) == Action.account_id)
+        .where(
+            Action.kind == ActionKind.ALERT,
+            or_(
+                Action.status == ActionStatus.FAILED,
+                col(Action.status).in_((ActionStatus.PENDING, ActionStatus.IN_FLIGHT))
+                & (col(Action.attempts) > 0)
+                & (col(Action.created_at) <= limit),
+            ),
+        )
+        .order_by(col(Action.created_at))
+    )
+    names = {school.id: school.name for school in config.schools}
+    out = []
+    for action, comment_school, account_school in session.exec(stmt).all():
+        school_id = comment_school or account_school
+        if action.payload.get("reason") == UNDELIVERED or not (
+            school_id and viewer.reads_restricted(school_id)
+        ):
+            continue
+        out.append(
+            UndeliveredAlert(
+                school_name=names.get(school_id, school_id),
+                what=_ALERT_NAMES.get(str(action.payload.get("reason")), "alert to the DSL"),
+                since=action.created_at,
+                attempts=action.attempts,
+                error=redact_secrets(action.last_error, config.secret_values()) or "",
+                gave_up=action.status is ActionStatus.FAILED,
+                queue_item_id=action.queue_item_id,
+            )
+        )
+    return out
+
+
+_ALERT_NAMES = {
+    "safeguarding": "safeguarding alert to the DSL",
+    "escalated": "escalation to the DSL",
+    "account_health": "account notice to the trust admin",
+}

@@ -17,6 +17,9 @@ from bot.config import Config
 from bot.notify import Email
 from models import Account, Action, ActionKind, ActionStatus, Comment, QueueItem
 
+UNDELIVERED = "undelivered"
+"""The reason of the notice that tells the trust admin an alert has not been delivered."""
+
 
 class AlertError(Exception):
     """The alert cannot be composed (nobody to send it to, or the comment is gone)."""
@@ -54,6 +57,8 @@ def compose(
     message_id = f"<hallmonitor-{action.idempotency_key.replace(':', '-')}@hallmonitor.local>"
     if reason == "account_health":
         return _account_health(action, config, message_id)
+    if reason == UNDELIVERED:
+        return _undelivered(session, action, config, message_id, environ)
     comment = session.get(Comment, action.comment_id) if action.comment_id else None
     if comment is None or comment.id is None:
         raise AlertError("the alert's comment is not stored")
@@ -104,8 +109,14 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
     account = str(action.payload.get("account", "an account"))
     problem = str(action.payload.get("problem", "stopped working"))
     advice = str(action.payload.get("advice", ""))
+    paused = (
+        f"Hallmonitor cannot hide or reply on {account}: {problem}. Hides and replies wait "
+        "and go out once it is fixed."
+        if action.payload.get("acting")
+        else f"Hallmonitor has paused polling {account}: {problem}."
+    )
     text = (
-        f"Hallmonitor has paused polling {account}: {problem}.\n\n{advice}\n\n"
+        f"{paused}\n\n{advice}\n\n"
         f"Account health: {config.dashboard.base_url.rstrip('/')}/accounts\n"
         "The other accounts carry on as normal. You will not be emailed again about this "
         "account until it has worked again."
@@ -117,6 +128,45 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
         message_id=message_id,
     )
     return Alert(email, None, None)
+
+
+def _undelivered(
+    session: Session,
+    action: Action,
+    config: Config,
+    message_id: str,
+    environ: Mapping[str, str],
+) -> Alert:
+    """Names the school and where to look, never the comment: it may go to a chat channel."""
+    url = environ.get(config.trust.admin_webhook_url_env or "") or None
+    if not url and not config.trust.admin_emails:
+        raise AlertError("neither trust.admin_webhook_url_env nor trust.admin_emails is set")
+    alert = session.get(Action, action.payload.get("alert_id"))
+    if alert is None:
+        raise AlertError("the undelivered alert is not stored")
+    comment = session.get(Comment, alert.comment_id) if alert.comment_id else None
+    account = session.get(Account, alert.account_id) if alert.account_id else None
+    school_id = comment.school_id if comment else account.school_id if account else None
+    school = next((s.name for s in config.schools if s.id == school_id), "a school")
+    what = {"account_health": "an account notice"}.get(
+        str(alert.payload.get("reason")), "a safeguarding alert to the DSL"
+    )
+    base = config.dashboard.base_url.rstrip("/")
+    link = f"{base}/items/{alert.queue_item_id}" if alert.queue_item_id else f"{base}/accounts"
+    local = alert.created_at.astimezone(config.trust.tz)
+    text = (
+        f"Hallmonitor: {what} for {school} has not been delivered by email since "
+        f"{local:%d %B %Y at %H:%M} ({alert.last_error or 'not sent yet'}). It is retried "
+        f"until it goes. Please tell the DSL another way, and check the mail server. "
+        f"Open it in Hallmonitor: {link}"
+    )
+    email = Email(
+        to=list(config.trust.admin_emails),
+        subject=f"[Hallmonitor] Not delivered: {what} for {school}",
+        text=text,
+        message_id=message_id,
+    )
+    return Alert(email, url, text if url else None)
 
 
 def account_label(account: Account) -> str:

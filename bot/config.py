@@ -78,6 +78,10 @@ class TrustConfig(_Section):
     name: str = Field(min_length=1)
     timezone: str = "Europe/London"
     admin_emails: list[str] = Field(default_factory=list)
+    admin_webhook_url_env: str | None = None
+    """A Teams or Slack webhook for the trust admin: the route that does not need email."""
+
+    _check_env = field_validator("admin_webhook_url_env")(_env_name)
 
     @field_validator("timezone")
     @classmethod
@@ -130,6 +134,8 @@ class EmailConfig(_Section):
     from_address: str = "hallmonitor@localhost"
     maildir: Path | None = None
     """Write every message as an .eml file here instead of (or as well as) sending it."""
+    undelivered_alert_minutes: int = Field(default=15, ge=1)
+    """An alert still undelivered after this long goes to the trust admin another way."""
 
     _check_env = field_validator("password_env")(_env_name)
 
@@ -353,6 +359,7 @@ class Config(_Section):
         names = [*self.token_envs(), self.email.password_env, self.dashboard.secret_key_env]
         names += [self.platforms.facebook.app_secret_env, self.platforms.instagram.app_secret_env]
         names += [school.webhook_url_env for school in self.schools]
+        names.append(self.trust.admin_webhook_url_env)
         return [environ[name] for name in names if name and environ.get(name)]
 
 

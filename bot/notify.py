@@ -2,7 +2,9 @@
 
 Errors::
 
-    NotifyError            the message could not be delivered; worth retrying later
+    NotifyError            the message could not be delivered; ``temporary`` says whether a
+                           later try may work (no connection, a timeout, a 4xx reply) or not
+                           (a 5xx reply such as "no such user")
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ _LOGGER = logging.getLogger(__name__)
 
 class NotifyError(Exception):
     """A notification could not be delivered."""
+
+    def __init__(self, message: str, *, temporary: bool = True) -> None:
+        super().__init__(message)
+        self.temporary = temporary
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,11 @@ def build_message(email: Email, sender: str) -> EmailMessage:
 
 
 class Mailer:
-    """Sends through SMTP when enabled, and keeps a copy in ``maildir`` when one is set."""
+    """Sends through SMTP when enabled, and keeps a copy in ``maildir`` when one is set.
+
+    The copy is written once SMTP has taken the message, so ``already_sent`` never mistakes
+    a message that failed to go for one that went.
+    """
 
     def __init__(self, config: EmailConfig, environ: Mapping[str, str] = os.environ) -> None:
         self._config = config
@@ -102,10 +112,10 @@ class Mailer:
         if not email.to:
             raise NotifyError("no recipients")
         message = build_message(email, self._config.from_address)
-        if self._config.maildir is not None:
-            await asyncio.to_thread(self._save, message)
         if self._config.enabled:
             await self._smtp(message)
+        if self._config.maildir is not None:  # after SMTP: the copy says it was sent
+            await asyncio.to_thread(self._save, message)
         return message
 
     def already_sent(self, message_id: str) -> bool:
@@ -138,7 +148,22 @@ class Mailer:
                 timeout=30,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise NotifyError(f"SMTP {config.host}:{config.port}: {type(exc).__name__}") from None
+            code, temporary = _smtp_outcome(exc)
+            reply = f" {code}" if code else ""
+            raise NotifyError(
+                f"SMTP {config.host}:{config.port}: {type(exc).__name__}{reply}",
+                temporary=temporary,
+            ) from None
+
+
+def _smtp_outcome(exc: Exception) -> tuple[int | None, bool]:
+    """The SMTP reply code, if any, and whether trying again later may work."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code, 400 <= exc.code < 500
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in exc.recipients]
+        return (max(codes) if codes else None), all(400 <= code < 500 for code in codes)
+    return None, isinstance(exc, OSError)  # no connection, a timeout, a dropped line
 
 
 def _file_tag(message_id: str) -> str:
@@ -152,6 +177,9 @@ async def post_webhook(session: aiohttp.ClientSession, url: str, text: str) -> N
             url, json={"text": text}, timeout=aiohttp.ClientTimeout(total=15)
         ) as response:
             if response.status >= 300:
-                raise NotifyError(f"webhook answered HTTP {response.status}")
+                raise NotifyError(
+                    f"webhook answered HTTP {response.status}",
+                    temporary=response.status == 429 or response.status >= 500,
+                )
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise NotifyError(f"webhook unreachable: {type(exc).__name__}") from None

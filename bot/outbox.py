@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
-from models import Action, ActionKind, User
+from models import Action, ActionKind, ActionStatus, User
+from models.types import utcnow
 
 
 def enqueue(
@@ -40,3 +42,13 @@ def enqueue(
     session.add(action)
     session.flush()
     return action
+
+
+def release_waiting(session: Session, account_id: int) -> int:
+    """Make the account's waiting actions due now (its token or permission is fixed)."""
+    result = session.execute(
+        update(Action)
+        .where(col(Action.account_id) == account_id, col(Action.status) == ActionStatus.WAITING)
+        .values(status=ActionStatus.PENDING, next_attempt_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -34,6 +34,7 @@ from models import (
     QueueItem,
     session_scope,
 )
+from models.text import originals, storable
 from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -52,8 +53,7 @@ class Outcome:
 
 
 def _storable(text: str | None) -> str | None:
-    """PostgreSQL text cannot hold NUL; keep everything else exactly as the platform sent it."""
-    return text.replace("\x00", "\ufffd") if text else text
+    return storable(text) if text else text
 
 
 def store(
@@ -102,6 +102,14 @@ def store(
                     author_name=(_storable(comment.author.name) or "")[:300],
                     author_username=(_storable(comment.author.username) or "")[:300] or None,
                     text=_storable(comment.text) or "",
+                    as_read_json=originals(
+                        {
+                            "text": comment.text,
+                            "post_text": comment.post_text,
+                            "author_name": comment.author.name,
+                            "author_username": comment.author.username,
+                        }
+                    ),
                     permalink=comment.permalink,
                     created_at=comment.created_at,
                     hidden=comment.hidden,

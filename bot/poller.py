@@ -107,7 +107,7 @@ class Poller:
     def _failed(self, account_id: int, exc: ConnectorError) -> PollReport:
         now = self._clock()
         with session_scope(self._engine) as session:
-            account = session.get(Account, account_id)
+            account = session.get(Account, account_id, with_for_update=True)  # see worker._hold
             assert account is not None
             label = account_label(account)
             message = f"{type(exc).__name__}: {exc}"
@@ -125,27 +125,45 @@ class Poller:
                 account.paused_until = now + pause
                 retry_after = pause.total_seconds()
                 if account.admin_notified_at is None:
-                    self._notify_admin(session, account, exc, now)
+                    notify_admin(session, account, exc, now)
+                    self._wake_outbox()
             return PollReport(account_id, error=message, retry_after=retry_after)
 
-    def _notify_admin(
-        self, session: Session, account: Account, exc: ConnectorError, now: datetime
-    ) -> None:
-        problem, advice = _ADVICE[AuthError if isinstance(exc, AuthError) else PermissionMissing]
-        enqueue(
-            session,
-            ActionKind.ALERT,
-            key=f"alert:health:{account.id}:{now.isoformat()}",
-            account_id=account.id,
-            payload={
-                "reason": "account_health",
-                "account": account_label(account),
-                "problem": problem,
-                "advice": advice,
-            },
-        )
-        account.admin_notified_at = now
-        self._wake_outbox()
+
+def notify_admin(
+    session: Session, account: Account, exc: ConnectorError, now: datetime, *, acting: bool = False
+) -> None:
+    """Queue the trust admin's email about the account; ``acting``: hides and replies wait."""
+    problem, advice = _ADVICE[AuthError if isinstance(exc, AuthError) else PermissionMissing]
+    enqueue(
+        session,
+        ActionKind.ALERT,
+        key=f"alert:health:{account.id}:{'act:' if acting else ''}{now.isoformat()}",
+        account_id=account.id,
+        payload={
+            "reason": "account_health",
+            "account": account_label(account),
+            "problem": problem,
+            "advice": advice,
+            "acting": acting,
+        },
+    )
+    account.admin_notified_at = now
+
+
+def action_refused(session: Session, account: Account, exc: ConnectorError, now: datetime) -> None:
+    """A hide or reply refused for the token or a permission: mark the account, tell the admin
+    once. A dead token pauses polling too; a missing permission to act does not (reading
+    still works, and safeguarding alerts depend on it)."""
+    message = f"{type(exc).__name__}: {exc}"
+    first = account.action_error is None
+    account.action_error = message
+    if isinstance(exc, AuthError) and not account.needs_token:
+        account.paused_until = now + _next_pause(account)
+        account.needs_token = True
+        account.last_error = message
+    if first and account.admin_notified_at is None:
+        notify_admin(session, account, exc, now, acting=True)
 
 
 def _next_pause(account: Account) -> timedelta:

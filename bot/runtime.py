@@ -18,6 +18,7 @@ from bot.classifier import Classifier, load_classifier
 from bot.config import AccountConfig, Config
 from bot.logs import redactor
 from bot.notify import Mailer
+from bot.outbox import release_waiting
 from bot.pipeline import Pipeline
 from bot.poller import Poller, PollReport
 from bot.scheduler import JobQueue, stagger
@@ -204,7 +205,10 @@ def _store_snapshot(engine: Engine, account_id: int, snapshot: FollowerSnapshot)
 
 
 def _prepare_accounts(engine: Engine, config: Config) -> list[AccountHandle]:
-    """Sync the config and clear token pauses: a restart is how a new token arrives."""
+    """Sync the config and clear token pauses: a restart is how a new token arrives.
+
+    Hides and replies that waited for a token or a permission go again now.
+    """
     with session_scope(engine) as session:
         sync_config(session, config)
     handles = []
@@ -219,7 +223,10 @@ def _prepare_accounts(engine: Engine, config: Config) -> list[AccountHandle]:
                 ).one()
                 if account.needs_token or account.last_error:
                     account.paused_until = None
+                if account.action_error:
+                    account.action_error = None
                 assert account.id is not None
+                release_waiting(session, account.id)
                 handles.append(
                     AccountHandle(
                         account.id,

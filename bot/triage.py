@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.access import Viewer, can_see_text
 from bot.labels import Label
+from bot.outbox_status import failed_replies
 from models import Comment, QueueItem, QueueStatus, School, User
 
 PAGE_SIZE = 50
@@ -94,6 +95,8 @@ class QueueRow:
     """``None`` when the viewer may not read it (safeguarding, for a champion)."""
     author: str | None
     claimed_by: str | None
+    reply_failed: bool = False
+    """The latest reply did not go out: the parent is unanswered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,7 @@ def list_queue(
     )
     position = {item_id: n for n, item_id in enumerate(ids)}
     found = sorted(_rows(session, stmt) if ids else [], key=lambda row: position[row[0]])
+    unanswered = failed_replies(session, ids)
 
     rows = []
     for (
@@ -238,6 +242,7 @@ def list_queue(
                 excerpt=excerpt,
                 author=(author_name or author_username or "") if readable else None,
                 claimed_by=(claimer_name or claimer_email) if claim_live else None,
+                reply_failed=item_id in unanswered,
             )
         )
 

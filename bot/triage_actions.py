@@ -15,7 +15,7 @@ from bot.access import Viewer, can_see_text
 from bot.labels import Label
 from bot.policy import DUE_AFTER
 from bot.triage_item import claim, load_visible, platform_capabilities
-from connectors.records import Capability
+from connectors.records import REPLY_LIMITS, Capability
 from models import ActionKind, Classification, Comment, QueueItem, QueueStatus, User
 
 DueTime = Callable[[Label, datetime], datetime]
@@ -35,7 +35,6 @@ ITEM_ACTIONS = (
 )
 BULK_ACTIONS = ("handled", "dismiss")
 MAX_REPLY = 8000
-X_REPLY = 280
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _ACTIVE = (QueueStatus.OPEN, QueueStatus.ESCALATED)
 _CAPABILITY = {
@@ -111,10 +110,14 @@ def _reply_text(text: str, platform: str) -> str:
     text = text.strip()
     if not text:
         raise ActionRefused("the reply is empty")
-    limit = X_REPLY if platform == "x" else MAX_REPLY
+    limit = reply_limit(platform)
     if len(text) > limit:
         raise ActionRefused(f"the reply is {len(text)} characters; {platform} allows {limit}")
     return text
+
+
+def reply_limit(platform: str) -> int:
+    return REPLY_LIMITS.get(platform, MAX_REPLY)
 
 
 def default_due(label: Label, received: datetime) -> datetime:

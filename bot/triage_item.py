@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from bot.access import Viewer, can_see_text
+from bot.outbox_status import plain_reason
 from bot.triage import CLAIM_STALE, is_overdue
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
@@ -136,6 +137,14 @@ class ItemView:
     @property
     def current_label(self) -> LabelView | None:
         return self.labels[0] if self.labels else None
+
+    @property
+    def reply_problem(self) -> str | None:
+        """Why the latest reply did not go, in plain words; ``None`` if it went or is on its way."""
+        replies = [a for a in self.actions if a.kind in ("reply", "private_reply")]
+        if not replies or replies[-1].status not in ("failed", "waiting"):
+            return None
+        return plain_reason(replies[-1].last_error, self.platform)
 
     @property
     def pending_actions(self) -> bool:

@@ -18,12 +18,31 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot import audit
-from bot.alerts import Alert, AlertError, compose
+from bot.alerts import UNDELIVERED, Alert, AlertError, compose
 from bot.config import Config
+from bot.labels import Label
 from bot.notify import Mailer, NotifyError, post_webhook
+from bot.outbox import enqueue
+from bot.outbox_status import plain_reason
+from bot.poller import action_refused
 from connectors import Connector, ConnectorError, RetryPolicy
-from connectors.errors import AlreadyDone, RateLimited, TransientError
-from models import Action, ActionKind, ActionStatus, Comment, QueueItem, session_scope
+from connectors.errors import (
+    AlreadyDone,
+    AuthError,
+    PermissionMissing,
+    RateLimited,
+    TransientError,
+)
+from models import (
+    Account,
+    Action,
+    ActionKind,
+    ActionStatus,
+    Comment,
+    QueueItem,
+    QueueStatus,
+    session_scope,
+)
 from models.types import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,6 +50,8 @@ _REPLIES = frozenset({ActionKind.REPLY, ActionKind.PRIVATE_REPLY})
 OUTBOX_POLICY = RetryPolicy(
     max_attempts=8, first_delay=5.0, backoff=2.0, max_delay=1800.0, max_stated_wait=6 * 3600.0
 )
+ALERT_BACK_OFF = RetryPolicy(first_delay=5.0, backoff=2.0, max_delay=300.0)
+"""An alert is retried until it goes: every 5 minutes at most, however long SMTP is away."""
 
 
 _Claimed = tuple[Action, Comment | None]
@@ -136,6 +157,8 @@ class OutboxWorker:
             await asyncio.to_thread(
                 self._finish, action_id, ActionStatus.PENDING, str(retry), delay=retry.delay
             )
+        except (AuthError, PermissionMissing) as exc:
+            await asyncio.to_thread(self._hold, action_id, exc)
         except (ConnectorError, NotifyError, AlertError) as exc:
             await asyncio.to_thread(self._finish, action_id, ActionStatus.FAILED, _reason(exc))
         else:
@@ -145,7 +168,12 @@ class OutboxWorker:
 
     async def _execute(self, action: Action, comment: Comment | None) -> str | None:
         if action.kind is ActionKind.ALERT:
-            return await self._alert(action)
+            try:
+                return await self._alert(action)
+            except NotifyError as exc:
+                if exc.temporary:
+                    raise _Retry(_reason(exc), ALERT_BACK_OFF.back_off(action.attempts)) from exc
+                raise
         connector = self._connectors.get(action.account_id or -1)
         if connector is None:
             raise AlertError("the account is no longer configured")
@@ -191,6 +219,8 @@ class OutboxWorker:
         alert = await asyncio.to_thread(self._compose, action)
         if action.attempts > 1 and self._mailer.already_sent(alert.message_id):
             return "already sent"
+        if action.payload.get("reason") == UNDELIVERED:
+            return await self._tell_admin(alert)
         await self._mailer.send(alert.email)
         if alert.webhook_url and alert.webhook_text and self._http is not None:
             try:
@@ -198,6 +228,29 @@ class OutboxWorker:
             except NotifyError as exc:
                 _LOGGER.warning("webhook failed: %s", exc, extra={"action": action.id})
         return alert.message_id
+
+    async def _tell_admin(self, alert: Alert) -> str:
+        """The notice of an undelivered alert: by the admin's webhook and by email; one will do."""
+        routes: list[str] = []
+        errors: list[NotifyError] = []
+        if alert.webhook_url and alert.webhook_text and self._http is not None:
+            try:
+                await post_webhook(self._http, alert.webhook_url, alert.webhook_text)
+                routes.append("webhook")
+            except NotifyError as exc:
+                errors.append(exc)
+        if alert.email.to:
+            try:
+                await self._mailer.send(alert.email)
+                routes.append("email")
+            except NotifyError as exc:
+                errors.append(exc)
+        if routes:
+            return "trust admin told by " + " and ".join(routes)
+        raise NotifyError(
+            "; ".join(str(exc) for exc in errors) or "no route to the trust admin",
+            temporary=any(exc.temporary for exc in errors),
+        )
 
     def _compose(self, action: Action) -> Alert:
         with Session(self._engine) as session:
@@ -208,6 +261,27 @@ class OutboxWorker:
             comment = session.get(Comment, comment_id)
             if comment is not None:
                 comment.hidden = hidden
+
+    def _hold(self, action_id: int, exc: AuthError | PermissionMissing) -> None:
+        """Keep the action until the account works again, and mark the account."""
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            action = session.get(Action, action_id)
+            assert action is not None
+            action.status = ActionStatus.WAITING
+            action.last_error = _reason(exc)
+            action.updated_at = now
+            # Locked: two hides refused side by side must tell the admin once, not twice.
+            account = session.get(Account, action.account_id, with_for_update=True)
+            if account is not None:
+                action_refused(session, account, exc, now)
+            _reopen(session, action, now)
+        _LOGGER.warning(
+            "%s waits for the account: %s",
+            action.kind.value,
+            action.last_error,
+            extra={"action": action_id, "comment": action.comment_id},
+        )
 
     def _finish(
         self,
@@ -232,6 +306,10 @@ class OutboxWorker:
                 action.result_ref = result_ref
             if status is ActionStatus.FAILED or status is ActionStatus.DONE:
                 _record(session, action)
+            if status is ActionStatus.FAILED:
+                _reopen(session, action, now)
+            if status is not ActionStatus.DONE and self._undelivered_too_long(action, now):
+                _tell_admin_later(session, action, now)
         log = _LOGGER.warning if status is ActionStatus.FAILED else _LOGGER.info
         log(
             "%s %s: %s",
@@ -240,6 +318,48 @@ class OutboxWorker:
             error or "ok",
             extra={"action": action_id, "comment": action.comment_id},
         )
+
+    def _undelivered_too_long(self, action: Action, now: datetime) -> bool:
+        if action.kind is not ActionKind.ALERT or action.payload.get("reason") == UNDELIVERED:
+            return False
+        waited = now - action.created_at
+        limit = timedelta(minutes=self._config.email.undelivered_alert_minutes)
+        return action.status is ActionStatus.FAILED or waited >= limit
+
+
+def _tell_admin_later(session: Session, action: Action, now: datetime) -> None:
+    """Queue the notice to the trust admin, once per alert (its key says which)."""
+    notice = enqueue(
+        session,
+        ActionKind.ALERT,
+        key=f"alert:undelivered:{action.id}",
+        account_id=action.account_id,
+        payload={"reason": UNDELIVERED, "alert_id": action.id},
+    )
+    if notice.attempts == 0:  # due now by the worker's clock, not by the wall's
+        notice.next_attempt_at = min(notice.next_attempt_at, now)
+
+
+def _reopen(session: Session, action: Action, now: datetime) -> None:
+    """A reply that did not go leaves the parent unanswered: the item is not handled."""
+    if action.kind not in _REPLIES or action.queue_item_id is None:
+        return
+    item = session.get(QueueItem, action.queue_item_id)
+    if item is None or item.status is not QueueStatus.HANDLED:
+        return
+    safeguarding = item.label == Label.SAFEGUARDING.value
+    item.status = QueueStatus.ESCALATED if safeguarding else QueueStatus.OPEN
+    item.updated_at = now
+    comment = session.get(Comment, action.comment_id) if action.comment_id else None
+    reason = plain_reason(action.last_error, comment.platform if comment else "the platform")
+    audit.record(
+        session,
+        "reopened",
+        school_id=item.school_id,
+        queue_item_id=item.id,
+        comment_id=action.comment_id,
+        detail=f"the reply was not sent: {reason}",
+    )
 
 
 def _record(session: Session, action: Action) -> None:

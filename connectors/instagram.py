@@ -57,7 +57,7 @@ class InstagramConnector(GraphConnector):
         username = item.get("username") or (
             sender.get("username") if isinstance(sender, dict) else None
         )
-        author_id = str(sender["id"]) if isinstance(sender, dict) else ""
+        author_id = _author_id(sender, username, comment_id)
         author = Author(id=author_id, name=str(username or "(unknown)"), username=username)
         replied_to = item.get("parent_id")
         caption = parent.get("caption")
@@ -77,3 +77,15 @@ class InstagramConnector(GraphConnector):
 
     async def block(self, author_id: str) -> None:
         raise Unsupported("Instagram's API offers no way to block a user")
+
+
+def _author_id(sender: object, username: object, comment_id: str) -> str:
+    """``from.id``; without it the username, else an id of this comment alone.
+
+    An empty id would merge every such author into one for blocks and repeat-abuse counts.
+    """
+    if isinstance(sender, dict) and sender.get("id"):
+        return str(sender["id"])
+    if isinstance(username, str) and username:
+        return f"@{username}"
+    return f"unknown:{comment_id}"

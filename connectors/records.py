@@ -23,6 +23,10 @@ class Capability(StrEnum):
     FOLLOWER_LIST = "follower_list"
 
 
+REPLY_LIMITS: dict[str, int] = {Platform.X: 280, Platform.INSTAGRAM: 2200, Platform.FACEBOOK: 8000}
+"""The longest reply each platform takes, in characters."""
+
+
 @dataclass(frozen=True, slots=True)
 class Author:
     id: str

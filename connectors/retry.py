@@ -79,8 +79,12 @@ class RetryPolicy:
             wait = max(0.0, error.retry_after)
             return wait if wait <= self.max_stated_wait else None
         if decision is Decision.BACK_OFF:
-            return min(self.first_delay * self.backoff ** (attempt - 1), self.max_delay)
+            return self.back_off(attempt)
         return None
+
+    def back_off(self, attempt: int) -> float:
+        """The growing wait after ``attempt`` failures, capped at ``max_delay``."""
+        return min(self.first_delay * self.backoff ** min(attempt - 1, 64), self.max_delay)
 
 
 DEFAULT_POLICY = RetryPolicy()

@@ -34,7 +34,7 @@ from connectors.records import (
 )
 from connectors.scrub import Scrubber
 from connectors.x_client import DEFAULT_X_URL, XClient
-from connectors.x_payloads import comments_in
+from connectors.x_payloads import comments_in, full_text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ TIER_CAPABILITIES: Mapping[str, frozenset[Capability]] = {
 }
 
 _TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_id"]
-_TWEET_FIELDS += ["referenced_tweets"]
+_TWEET_FIELDS += ["referenced_tweets", "note_tweet"]
 
 
 def _problem(exc: tweepy.HTTPException) -> dict[str, Any]:
@@ -200,7 +200,8 @@ class XConnector(Connector):
                     self.account_id, user_auth=False, **p
                 ),
             )
-            found.extend(comments_in(page, self.account_id))
+            read_at = datetime.fromtimestamp(self._wall(), UTC)
+            found.extend(comments_in(page, self.account_id, read_at=read_at))
             raw_meta = page.get("meta")
             meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
             newest_id = str(meta.get("newest_id", ""))
@@ -285,7 +286,7 @@ class XConnector(Connector):
                     self.account_id,
                     since_id=comment_id,
                     max_results=100,
-                    tweet_fields=["referenced_tweets"],
+                    tweet_fields=["referenced_tweets", "note_tweet"],
                     user_auth=False,
                     **e,
                 ),
@@ -295,8 +296,9 @@ class XConnector(Connector):
                 replies_to = any(
                     r.get("type") == "replied_to" and r.get("id") == comment_id for r in refs
                 )
-                if replies_to and _LEADING_MENTIONS.sub("", item.get("text", "").strip()) == wanted:
-                    return Reply(id=str(item["id"]), text=str(item["text"]))
+                said = str(full_text(item)) if "text" in item else ""
+                if replies_to and _LEADING_MENTIONS.sub("", said.strip()) == wanted:
+                    return Reply(id=str(item["id"]), text=said)
             token = (page.get("meta") or {}).get("next_token")
             if not token:
                 return None

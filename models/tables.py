@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
+from models.text import original
 from models.types import UTCDateTime, utcnow
 
 
@@ -54,6 +55,8 @@ class ActionStatus(StrEnum):
     IN_FLIGHT = "in_flight"
     DONE = "done"
     FAILED = "failed"
+    WAITING = "waiting"
+    """Refused for the account's token or a permission: goes again once that is fixed."""
 
 
 class School(SQLModel, table=True):
@@ -82,6 +85,9 @@ class Account(SQLModel, table=True):
     paused_until: datetime | None = _optional_time()
     needs_token: bool = False
     admin_notified_at: datetime | None = _optional_time()
+    action_error: str | None = Field(default=None, sa_type=Text)
+    """Why hides and replies on this account wait (a token or permission problem), until a
+    restart brings the fix; a working poll does not prove the permission to act."""
 
 
 class Cursor(SQLModel, table=True):
@@ -153,6 +159,13 @@ class Comment(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     fetched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     hidden: bool = False
+    as_read_json: str | None = Field(default=None, sa_type=Text)
+    """The text fields as the platform sent them, where they had to change to be stored."""
+
+    def as_read(self, name: str) -> str | None:
+        """A text field exactly as the platform sent it (``text``, ``post_text``, ...)."""
+        kept = original(self.as_read_json, name)
+        return kept if kept is not None else getattr(self, name)  # type: ignore[no-any-return]
 
 
 class Classification(SQLModel, table=True):

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping
 
 from bot.config import Config, ConfigError, load_config
+from bot.responses import template_problems
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,6 +50,11 @@ def check_config(args: argparse.Namespace) -> int:
             raise ConfigError(path, problems)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    problems = template_problems(config)
+    for problem in problems:
+        print(f"{path}: {problem}", file=sys.stderr)
+    if problems:
         return 1
     accounts = sum(len(school.accounts) for school in config.schools)
     schools = len(config.schools)

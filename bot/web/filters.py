@@ -22,6 +22,7 @@ STATUS_NAMES = {
     "in_flight": "sending",
     "done": "done",
     "failed": "failed",
+    "waiting": "waiting for the account to work again",
 }
 
 

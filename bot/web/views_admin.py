@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.account_health import account_health
+from bot.account_health import account_health, undelivered_alerts
 from bot.evidence import AuditFilters, list_audit, relabelled_csv
 from bot.triage import visible_schools
 from bot.web.common import db, now, render, viewer
@@ -30,8 +30,10 @@ async def audit_log(request: web.Request) -> web.Response:
 
 
 async def accounts(request: web.Request) -> web.Response:
-    rows = await db(request, account_health, viewer(request), request.app[CONFIG], now=now(request))
-    return await render(request, "accounts.html", {"accounts": rows})
+    config = request.app[CONFIG]
+    rows = await db(request, account_health, viewer(request), config, now=now(request))
+    alerts = await db(request, undelivered_alerts, viewer(request), config, now=now(request))
+    return await render(request, "accounts.html", {"accounts": rows, "undelivered": alerts})
 
 
 async def relabelled_csv_export(request: web.Request) -> web.Response:

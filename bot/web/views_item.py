@@ -15,6 +15,7 @@ from bot.triage_actions import (
     ActionRequest,
     DueTime,
     perform,
+    reply_limit,
 )
 from bot.triage_item import item_view
 from bot.web.common import db, flash, not_found, now, render, viewer
@@ -40,19 +41,31 @@ def _x_tier(request: web.Request) -> str:
 
 
 async def item_page(request: web.Request) -> web.Response:
+    return await _render_item(request, _item_id(request))
+
+
+async def _render_item(
+    request: web.Request, item_id: int, *, draft: str | None = None, status: int = 200
+) -> web.Response:
+    """The item page; ``draft`` is a reply the champion wrote that was not sent."""
     item = await db(
         request,
         item_view,
         viewer(request),
-        _item_id(request),
+        item_id,
         now=now(request),
         claim_it=True,
         x_tier=_x_tier(request),
     )
     if item is None:
         raise not_found()
-    context = {"item": item, "labels": [label.value for label in Label]}
-    return await render(request, "item.html", context)
+    context = {
+        "item": item,
+        "labels": [label.value for label in Label],
+        "draft": draft,
+        "reply_limit": reply_limit(item.platform),
+    }
+    return await render(request, "item.html", context, status=status)
 
 
 async def item_action(request: web.Request) -> web.StreamResponse:
@@ -80,6 +93,8 @@ async def item_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text=str(exc)) from None
     except ActionRefused as exc:
         await flash(request, f"Not done: {exc}", "error")
+        if action.action in ("reply", "private_reply"):  # keep what the champion wrote
+            return await _render_item(request, item_id, draft=action.text, status=422)
         raise web.HTTPSeeOther(f"/items/{item_id}") from None
     if outcome is None:
         raise not_found()

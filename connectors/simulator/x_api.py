@@ -67,6 +67,9 @@ def _client_forbidden() -> web.Response:
     )
 
 
+X_TEXT_LIMIT = 280
+
+
 def _x_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -77,6 +80,10 @@ def _fields(request: web.Request, name: str) -> set[str]:
 
 def tweet_json(item: SimItem, state: SimState, fields: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"id": item.id, "text": item.text, "edit_history_tweet_ids": [item.id]}
+    if len(item.text) > X_TEXT_LIMIT:  # as X does: ``text`` cut short, the whole in note_tweet
+        out["text"] = item.text[: X_TEXT_LIMIT - 1] + "…"
+        if "note_tweet" in fields:
+            out["note_tweet"] = {"text": item.text}
     parent = state.items.get(item.parent_id or "")
     extra = {
         "author_id": item.author_id,
@@ -153,7 +160,7 @@ def _timeline(
     fields = _fields(request, "tweet.fields")
     data = [tweet_json(i, state, fields) for i in page]
     if mangle:
-        data[0]["created_at"] = "yesterday"
+        del data[0]["text"]
     meta |= {"newest_id": page[0].id, "oldest_id": page[-1].id}
     out: dict[str, Any] = {"data": data, "meta": meta}
     expansions = _fields(request, "expansions")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import email
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.classifier import Classifier, ClassifierSettings, load_classifier
@@ -65,6 +68,16 @@ class SimControl:
             assert response.status == 201, await response.text()
             return str((await response.json())["id"])
 
+    async def new_post(self, school: str, platform: str, text: str) -> str:
+        """A post of the school's account; comments are added to it with ``post=``."""
+        body = {"platform": platform, "account": account_id(school, platform), "text": text}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.url}/_sim/posts", json=body) as response,
+        ):
+            assert response.status == 201, await response.text()
+            return str((await response.json())["id"])
+
     async def fault(self, **spec: Any) -> None:
         async with (
             aiohttp.ClientSession() as session,
@@ -79,6 +92,12 @@ class SimControl:
         ):
             assert response.status < 300, await response.text()
 
+    async def state_of(self, comment_id: str) -> dict[str, Any]:
+        """One comment as the simulator holds it (``hidden``, ``replies``...)."""
+        found = [c for c in (await self.state())["comments"] if c["id"] == comment_id]
+        assert found, f"no comment {comment_id} in the simulator"
+        return dict(found[0])
+
     async def state(self) -> dict[str, Any]:
         async with (
             aiohttp.ClientSession() as session,
@@ -90,3 +109,38 @@ class SimControl:
 @pytest.fixture
 def sim(simulator: TestServer) -> SimControl:
     return SimControl(simulator)
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+@dataclass
+class Webhook:
+    """A Teams or Slack stand-in: what was posted, and the URL to post to."""
+
+    received: list[dict[str, str]]
+    url: str
+
+
+@pytest.fixture
+async def webhook() -> AsyncIterator[Webhook]:
+    received: list[dict[str, str]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.Response(text="1")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield Webhook(received, str(server.make_url("/hook")))
+    await server.close()

@@ -7,14 +7,12 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 
 from bot.classifier import Classifier
 from bot.config import Config
 from bot.runtime import Bot
-from tests.bot.conftest import SimControl
+from tests.bot.conftest import SimControl, Webhook
 
 DISCLOSURE = "My little brother says his dad locks him in the shed at night and he is scared"
 
@@ -25,18 +23,9 @@ async def test_the_dsl_email_and_the_webhook_say_what_each_should(
     classifier: Classifier,
     sim: SimControl,
     monkeypatch: pytest.MonkeyPatch,
+    webhook: Webhook,
 ) -> None:
-    received: list[dict[str, str]] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.Response(text="1")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    monkeypatch.setenv("OAKFIELD_WEBHOOK", str(server.make_url("/hook")))
+    monkeypatch.setenv("OAKFIELD_WEBHOOK", webhook.url)
     schools = [
         school.model_copy(update={"webhook_url_env": "OAKFIELD_WEBHOOK"})
         if school.id == "oakfield"
@@ -50,7 +39,6 @@ async def test_the_dsl_email_and_the_webhook_say_what_each_should(
         await bot.run_once()
     finally:
         await bot.stop()
-        await server.close()
 
     (path,) = Path(config.email.maildir or "").glob("*.eml")  # noqa: ASYNC240
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -68,7 +56,7 @@ async def test_the_dsl_email_and_the_webhook_say_what_each_should(
     ):
         assert expected in body
 
-    (payload,) = received
+    (payload,) = webhook.received
     assert set(payload) == {"text"}
     assert "Oakfield Primary School" in payload["text"]
     assert "instagram" in payload["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load_config, parse_config
+from bot.responses import template_problems
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -343,3 +345,42 @@ def test_check_config_refuses_an_invalid_session_key_without_showing_it(
     err = capsys.readouterr().err
     assert "dashboard.secret_key_env: HALLMONITOR_SECRET_KEY must be 32 bytes" in err
     assert "not-a-fernet-key" not in err
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Ring {{ office_phone + 1 }}",
+        "Hello {{ author_first_name }}, please ring {{ office_phone }}",
+        "{% if private %}{{ office_email.upper() }}{% else %}{{ 1 / 0 }}{% endif %}",
+    ],
+)
+def test_check_config_renders_every_template_with_sample_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], template: str
+) -> None:
+    """Issue 12.3: a template that compiles but fails when rendered passed check-config."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        EXAMPLE.read_text()
+        + "\n[schools.templates]\n"
+        + 'positive = "Thank you, {{ first_name }}!"\n'
+        + f"question = {json.dumps(template)}\n"
+    )
+
+    assert main(["check-config", str(path)]) == 1
+
+    err = capsys.readouterr().err
+    assert "schools[0].templates.question: fails when filled in" in err
+    assert "positive" not in err
+
+
+def test_the_example_templates_render() -> None:
+    """The commented-out example override must work when uncommented."""
+    text = EXAMPLE.read_text()
+    line = next(
+        line.removeprefix("# ") for line in text.splitlines() if line.startswith("# question =")
+    )
+    data = _example()
+    data["schools"][0]["templates"] = tomllib.loads(line)
+    config = parse_config(data)
+    assert template_problems(config) == []

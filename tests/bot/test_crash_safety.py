@@ -13,15 +13,18 @@ from typing import IO
 
 import pytest
 from aiohttp.test_utils import TestServer
+from alembic.script import ScriptDirectory
 from sqlmodel import Session, select
 
 from bot.config import Config
 from bot.demo import DemoOptions, config_text
 from bot.outbox import enqueue
 from models import Action, ActionKind, ActionStatus, Comment, QueueItem, make_engine, session_scope
+from models.migrate import alembic_config, current_revision
 from tests.bot.conftest import SimControl
 
 KILLS = 10
+KILL_AFTER = (0.0, 10.0)  # seconds after the bot has migrated: a random moment of its work
 MIX = [
     (
         "oakfield",
@@ -68,6 +71,23 @@ def _champion_replies(config: Config) -> None:
         engine.dispose()
 
 
+async def _migrated(config: Config, process: asyncio.subprocess.Process, log_path: Path) -> None:
+    """Wait for the bot to bring the schema to head: the champions' replies need its tables.
+
+    A state, not a time: on a loaded machine the bot can take many seconds to get there.
+    """
+    engine = make_engine(config.database.url)
+    head = ScriptDirectory.from_config(alembic_config(config.database.url)).get_current_head()
+    try:
+        while await asyncio.to_thread(current_revision, engine) != head:
+            if process.returncode is not None:
+                log = await asyncio.to_thread(log_path.read_text)
+                raise AssertionError(f"the bot exited before migrating:\n{log[-3000:]}")
+            await asyncio.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
 async def _bot(config_path: Path, log: IO[bytes], *extra: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "--config", str(config_path), "run", *extra,
@@ -90,11 +110,12 @@ async def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
     try:
         for _ in range(KILLS):
             process = await _bot(config_path, log, "--no-dashboard")
-            await asyncio.sleep(rng.uniform(2.0, 12.0))
+            await _migrated(trust_config, process, log_path)
+            await asyncio.to_thread(_champion_replies, trust_config)
+            await asyncio.sleep(rng.uniform(*KILL_AFTER))
             assert process.returncode is None, log_path.read_text()[-3000:]
             process.kill()
             await process.wait()
-            await asyncio.to_thread(_champion_replies, trust_config)
         stop.set()
         await feeder
         await asyncio.to_thread(_champion_replies, trust_config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import email
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,20 +12,12 @@ from aiosmtpd.controller import Controller
 
 from bot.config import EmailConfig
 from bot.notify import Attachment, Email, Mailer, NotifyError
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 OK"
+from tests.bot.conftest import Inbox
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -39,7 +30,7 @@ def smtp() -> Iterator[tuple[_Inbox, int]]:
 
 
 async def test_email_with_attachment_arrives_at_a_real_smtp_server(
-    smtp: tuple[_Inbox, int], monkeypatch: pytest.MonkeyPatch
+    smtp: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox, port = smtp
     monkeypatch.setenv("SMTP_PW", "not-used-without-auth")

@@ -141,3 +141,18 @@ async def test_error_codes_map_onto_our_errors(
         await connector(replay).fetch_comments(None)
     assert info.value.code == body["error"]["code"]
     assert TOKEN not in str(info.value)
+
+
+async def test_comments_without_from_keep_their_authors_apart(replay: Replay) -> None:
+    """Issue 12.8: an empty author id would merge every such author for blocks and counts."""
+    replay.add("GET", MEDIA, load_fixture("instagram", "media_without_from"))
+
+    result = await connector(replay, now=lambda: NOW).fetch_comments(None)
+
+    by_id = {c.id: c.author for c in result.comments}
+    named, other, unknown, unknown_too = (by_id[f"1787091367915000{n}"] for n in range(1, 5))
+    assert (named.username, named.name) == ("angry.dad", "angry.dad")
+    assert named.id != other.id
+    assert unknown.id != unknown_too.id
+    assert unknown.name == unknown_too.name == "(unknown)"
+    assert "" not in {a.id for a in by_id.values()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import replace
@@ -292,3 +293,46 @@ def test_oauth1_keys_never_show_in_a_repr() -> None:
     keys = OAuth1Keys("app-consumer-key", "app-SECRET-consumer", "x-SECRET-token-secret")
     assert "SECRET" not in repr(keys)
     assert "consumer-key" not in repr(keys)
+
+
+async def test_a_long_post_is_read_whole_from_its_note_tweet(replay: Replay) -> None:
+    """Issue 12.7: X cuts ``text`` at 280 characters; the whole post is in ``note_tweet``."""
+    recorded = load_fixture("x", "mentions_long_post")
+    replay.add("GET", MENTIONS, recorded)
+
+    (comment,) = (await connector(replay).fetch_comments(None)).comments
+
+    assert "note_tweet" in replay.seen[0].query["tweet.fields"].split(",")
+    assert comment.text == recorded["data"][0]["note_tweet"]["text"]
+    assert len(comment.text) > 280
+    assert comment.text.endswith("Please can someone call me back today.")
+    assert comment.post_text == recorded["includes"]["tweets"][0]["note_tweet"]["text"]
+
+
+async def test_a_post_with_an_unreadable_time_is_kept_with_the_read_time(
+    replay: Replay, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 12.9: skipping it let the cursor move past it for good."""
+    replay.add("GET", MENTIONS, load_fixture("x", "mentions_unreadable_time"))
+    before = datetime.now(UTC)
+
+    result = await connector(replay).fetch_comments(None)
+
+    odd, fine = sorted(result.comments, key=lambda c: c.id, reverse=True)
+    assert odd.id == "1860000000000004002"
+    assert odd.text == "@oakfieldsch you should all be sacked"
+    assert before <= odd.created_at <= datetime.now(UTC)
+    assert fine.created_at == datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
+    assert result.cursor == "1860000000000004002"
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "1860000000000004002" in warning.getMessage()
+    assert "sacked" not in warning.getMessage()
+
+
+async def test_a_long_post_in_the_simulator_is_read_whole(sim: Sim) -> None:
+    text = "Please read this before Friday. " * 12
+    posted = await sim.add_comment("x", text)
+
+    result = await sim.connector("x").fetch_comments(None)
+
+    assert [c.text for c in result.comments if c.id == posted] == [text]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from models import Account, Action, QueueItem, QueueStatus
+from models import Account, Action, ActionKind, QueueItem, QueueStatus
 from tests.bot.web.conftest import act, csrf_of, form_value, sign_in
 from tests.bot.web.factory import (
     ADMIN,
     CHAMPION,
     DSL,
+    NOW,
     OTHER_CHAMPION,
     SAFEGUARDING_TEXT,
     XSS_TEXT,
@@ -220,3 +222,31 @@ async def test_csrf_token_is_per_session(client, seeded):
     client.session.cookie_jar.clear()
     second = await csrf_of(client)
     assert first != second
+
+
+async def test_an_undelivered_alert_is_shown_to_admins_and_the_dsl_only(client, seeded, engine):
+    """Issue 12.1: an alert SMTP has not taken for N minutes is on the account health page."""
+    with Session(engine) as session:
+        item = session.get(QueueItem, seeded.safeguarding)
+        assert item is not None
+        session.add(
+            Action(
+                kind=ActionKind.ALERT,
+                idempotency_key="alert:safeguarding:undelivered-test",
+                comment_id=item.comment_id,
+                queue_item_id=item.id,
+                payload={"reason": "safeguarding"},
+                attempts=4,
+                last_error="NotifyError: SMTP mail.example:587: SMTPConnectError",
+                created_at=NOW - timedelta(minutes=40),
+                next_attempt_at=NOW + timedelta(minutes=5),
+            )
+        )
+        session.commit()
+    for who, shown in ((ADMIN, True), (DSL, True), (CHAMPION, False)):
+        client.session.cookie_jar.clear()
+        await sign_in(client, who)
+        html = await (await client.get("/accounts")).text()
+        assert ("Alerts not delivered" in html) is shown, who
+        assert ("SMTPConnectError" in html) is shown, who
+        assert SAFEGUARDING_TEXT not in html

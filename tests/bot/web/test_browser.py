@@ -191,6 +191,8 @@ async def test_champion_edits_and_sends_the_reply_the_simulator_gets_it(loop_set
     assert "keep comments respectful" in await box.input_value()
     edited = "Please keep comments respectful. We have hidden this one. Oakfield office"
     await box.fill(edited)
+    counter = page.locator("#reply-count")
+    assert await counter.inner_text() == f"{len(edited)} of 8000 characters (facebook's limit)"
     await page.get_by_role("button", name="Send as public reply").click()
     await page.wait_for_url(f"**/items/{loop.item}#actions")
     row = page.locator("table.actions tbody tr").first
@@ -301,4 +303,51 @@ async def test_bulk_dismiss_with_the_keyboard(loop_setup, browser, engine):
         item = session.get(QueueItem, loop.item)
         assert item is not None
         assert item.status is QueueStatus.DISMISSED
+    await page.context.close()
+
+
+@pytest.mark.sqlite_only
+async def test_the_counter_warns_before_sending_and_a_refused_reply_keeps_its_text(
+    loop_setup, browser, engine
+):
+    """Issue 12.6: X refused a long reply and the edited text was thrown away."""
+    loop = loop_setup
+    with session_scope(engine) as session:
+        x = session.exec(select(Account).where(Account.platform_account_id == "oak-x")).one()
+        item_id = add_item(session, account=x, label=Label.QUESTION, text="When is the trip?",
+                           suggested_reply="Hello, please call the office.")  # fmt: skip
+    page = await _signed_in(browser, loop.base, CHAMPION)
+    await page.goto(f"/items/{item_id}")
+    counter = page.locator("#reply-count")
+    assert await counter.inner_text() == "30 of 280 characters (x's limit)"
+    edited = "Thank you for asking! " + "The coach leaves at nine on Friday. " * 8
+    await page.get_by_label("Suggested reply: edit before sending").fill(edited)
+    assert await counter.inner_text() == f"{len(edited.strip())} of 280 characters (x's limit)"
+    assert "over" in (await counter.get_attribute("class") or "")
+
+    await page.get_by_role("button", name="Send as public reply").click()
+    await page.wait_for_load_state("load")
+
+    assert "x allows 280" in await page.locator(".flashes").inner_text()
+    assert await page.get_by_label("Suggested reply: edit before sending").input_value() == edited
+    await page.context.close()
+
+
+@pytest.mark.sqlite_only
+async def test_a_reply_that_fails_reopens_the_item_and_says_why(loop_setup, browser, engine):
+    """Issue 12.5: the simulator has no such comment, so the platform answers "not found"."""
+    loop = loop_setup
+    assert loop.seeded is not None
+    item = loop.seeded.question
+    page = await _signed_in(browser, loop.base, CHAMPION)
+    await page.goto(f"/items/{item}")
+    reply = "The next parents evening is on 12 March."
+    await page.get_by_label("Suggested reply: edit before sending").fill(reply)
+    await page.get_by_role("button", name="Send as public reply").click()
+    await page.wait_for_url(f"**/items/{item}#actions")
+    problem = await page.locator("#reply-problem").inner_text()
+    assert problem.startswith("The reply was not sent: the comment is no longer on facebook")
+    await page.goto("/queue")
+    card = page.locator(".item-card", has_text="When is the next parents evening?")
+    assert await card.locator(".badge.failed").inner_text() == "reply not sent"
     await page.context.close()

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
+from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.labels import Label
+from bot.notify import Mailer
+from bot.worker import OutboxWorker
+from connectors.facebook import FacebookConnector
+from connectors.simulator.app import create_app as create_simulator
 from models import (
     Account,
     Action,
@@ -21,7 +26,10 @@ from models import (
     session_scope,
 )
 from tests.bot.web.conftest import act, form_value, sign_in
-from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item
+from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item, make_config
+
+SIM_ACCOUNT = "100000000000001"  # the simulator's Oakfield Facebook page
+SIM_TOKEN = "demo-token-facebook-oakfield"
 
 
 def _actions(engine: Engine) -> list[Action]:
@@ -101,13 +109,13 @@ async def test_private_reply_refused_where_the_platform_cannot(client, seeded, e
     html = await (await client.get(f"/items/{item_id}")).text()
     assert "does not allow private replies" in html
     response = await act(client, item_id, "private_reply", text="Sent you a DM")
-    assert response.status == 303
+    assert response.status == 422  # refused, and the page keeps what was written
+    assert ">Sent you a DM</textarea>" in await response.text()
     assert _actions(engine) == []
     long = await act(client, item_id, "reply", text="x" * 281)
-    assert long.status == 303
+    assert long.status == 422
     assert _actions(engine) == []
-    html = await (await client.get(f"/items/{item_id}")).text()
-    assert "x allows 280" in html
+    assert "x allows 280" in await long.text()
 
 
 async def test_escalate_alerts_the_dsl_and_moves_the_item(client, seeded, engine):
@@ -224,3 +232,55 @@ async def test_evidence_export(client, seeded):
 async def test_unknown_item_is_404(client, seeded):
     await sign_in(client, ADMIN)
     assert (await client.get("/items/999999")).status == 404
+
+
+async def test_a_reply_refused_for_length_keeps_the_text(client, seeded, engine):
+    """Issue 12.6: the edited text was thrown away with the refusal."""
+    with session_scope(engine) as session:
+        x = session.exec(select(Account).where(Account.platform == "x")).one()
+        item_id = add_item(session, account=x, text="When is the trip?", label=Label.QUESTION)
+    await sign_in(client, CHAMPION)
+    edited = "Thank you for asking! " + "The trip is on Friday. " * 13
+    assert len(edited) > 280
+
+    response = await act(client, item_id, "reply", text=edited)
+
+    html = await response.text()
+    assert "x allows 280" in html
+    assert f">{edited}</textarea>" in html
+    assert 'data-limit="280"' in html
+    assert _actions(engine) == []
+    assert _item(engine, item_id).status is QueueStatus.OPEN
+
+
+async def test_a_failed_reply_reopens_the_item_and_says_why(client, seeded, engine):
+    """Issue 12.5: the item left the queue marked handled with the parent unanswered."""
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "reply", text="The next parents evening is on 12 March.")
+    assert _item(engine, seeded.question).status is QueueStatus.HANDLED
+    sim = TestServer(create_simulator(seed=1, posts_per_account=1))
+    await sim.start_server()
+    connector = FacebookConnector(
+        account_id=SIM_ACCOUNT, token=SIM_TOKEN, base_url=str(sim.make_url("")).rstrip("/")
+    )
+    with Session(engine) as session:
+        account_id = session.exec(
+            select(Account.id).where(Account.platform_account_id == "oak-fb")
+        ).one()
+    config = make_config()
+    try:  # the simulator has no such comment: the platform answers "not found"
+        await OutboxWorker(engine, config, {account_id: connector}, Mailer(config.email)).drain()
+    finally:
+        await connector.close()
+        await sim.close()
+
+    (reply,) = _actions(engine)
+    assert reply.status is ActionStatus.FAILED
+    assert _item(engine, seeded.question).status is QueueStatus.OPEN
+    html = await (await client.get(f"/items/{seeded.question}")).text()
+    assert "The reply was not sent" in html
+    assert "the comment is no longer on facebook" in html
+    queue = await (await client.get("/queue")).text()
+    assert "reply not sent" in queue
+    handled = await (await client.get("/queue?status=handled")).text()
+    assert "When is the next parents evening?" not in handled
