@@ -39,7 +39,7 @@ def test_disclosures_reach_the_dsl(report: Report) -> None:
 @pytest.mark.slow
 def test_the_hide_group_holds(report: Report) -> None:
     assert report.hide_recall >= 0.95
-    assert report.hide_precision >= 0.92
+    assert report.hide_precision >= 0.90
     assert report.labels[Label.ABUSE].recall >= 0.87
 
 
