@@ -74,12 +74,13 @@ def _latency_ms(classify: object, texts: list[str]) -> tuple[float, float]:
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
 
 
-def measure(comments: int, batch: int) -> dict[str, object]:
+def measure(comments: int, batch: int, quantise: bool = False) -> dict[str, object]:
     """Load the default classifier and time it; what ``bot`` on the path provides is measured."""
     started = time.perf_counter()
     from bot.classifier import ClassifierSettings, load_classifier
 
-    classifier = load_classifier(ClassifierSettings())
+    settings = ClassifierSettings(quantise=True) if quantise else ClassifierSettings()
+    classifier = load_classifier(settings)
     classifier.load()
     load_s = time.perf_counter() - started
     texts = _texts(comments)
@@ -147,14 +148,15 @@ def main(argv: list[str] | None = None) -> None:
         help="git revision whose classifier is timed in the same run (default: the frozen "
         "MiniLM + head that this model replaced); 'none' to skip",
     )
+    parser.add_argument("--quantise", action="store_true", help="time the int8 network")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure_only:
-        print(json.dumps(measure(args.comments, args.batch)))
+        print(json.dumps(measure(args.comments, args.batch, args.quantise)))
         return
+    figures = measure(args.comments, args.batch, args.quantise)
     import torch
 
-    figures = measure(args.comments, args.batch)
     print(f"machine             {_machine()}, torch threads {torch.get_num_threads()}")
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"load average        {load} (1, 5, 15 min: other work on the same CPUs)")
