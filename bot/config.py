@@ -30,6 +30,7 @@ from pydantic import (
 
 from bot.classifier.settings import ClassifierSettings
 from bot.labels import Label
+from bot.webhooks.settings import WebhooksConfig
 from connectors.records import Platform
 
 _SECRET_KEYS = frozenset(
@@ -253,6 +254,7 @@ class Config(_Section):
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
+    webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
     schools: list[SchoolConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -301,6 +303,8 @@ class Config(_Section):
         names = self.token_envs()
         if self.email.enabled and self.email.password_env:
             names.append(self.email.password_env)
+        if self.webhooks.enabled:
+            names += self.webhooks.env_names()
         return sorted({name for name in names if not environ.get(name)})
 
     def secret_values(self, environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -308,6 +312,7 @@ class Config(_Section):
         names = [*self.token_envs(), self.email.password_env, self.dashboard.secret_key_env]
         names += [self.platforms.facebook.app_secret_env, self.platforms.instagram.app_secret_env]
         names += [school.webhook_url_env for school in self.schools]
+        names += self.webhooks.env_names()
         return [environ[name] for name in names if name and environ.get(name)]
 
 

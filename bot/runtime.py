@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -23,6 +24,9 @@ from bot.poller import Poller, PollReport
 from bot.scheduler import JobQueue, stagger
 from bot.sync import sync_config
 from bot.web.app import create_app
+from bot.webhooks.processor import WebhookProcessor
+from bot.webhooks.receiver import MetaReceiver
+from bot.webhooks.store import AccountKey
 from bot.worker import OutboxWorker
 from connectors import Connector, ConnectorError, create_connector
 from connectors.records import FollowerSnapshot, OAuth1Keys, Platform
@@ -56,11 +60,15 @@ class Bot:
     mailer: Mailer
     connectors: dict[int, Connector]
     accounts: list[AccountHandle]
+    webhook_keys: tuple[str, str] | None = None
+    """The Meta app secret and verify token, when webhooks are enabled and both are set."""
     pipeline: Pipeline = field(init=False)
     worker: OutboxWorker = field(init=False)
     poller: Poller = field(init=False)
+    webhooks: WebhookProcessor = field(init=False)
     jobs: JobQueue = field(init=False)
     _web: web.AppRunner | None = None
+    _webhook_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.config.trust.tz)
@@ -69,6 +77,9 @@ class Bot:
             self.engine, self.config, self.connectors, self.mailer, http=self.http
         )
         self.poller = Poller(
+            self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox
+        )
+        self.webhooks = WebhookProcessor(
             self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox
         )
 
@@ -92,7 +103,14 @@ class Bot:
             classifier = await asyncio.to_thread(load_classifier, config.classifier)
             await asyncio.to_thread(classifier.load)
         return cls(
-            config, engine, http, classifier, Mailer(config.email, environ), connectors, accounts
+            config,
+            engine,
+            http,
+            classifier,
+            Mailer(config.email, environ),
+            connectors,
+            accounts,
+            webhook_keys=_webhook_keys(config, environ),
         )
 
     def wake_outbox(self) -> None:
@@ -140,8 +158,12 @@ class Bot:
         self.jobs.cron("snapshot:followers", self.snapshot_followers, hour=6, minute=30)
         self.jobs.cron("report:weekly", self.weekly_report, day_of_week="mon", hour=7, minute=0)
         self.jobs.start()
+        if self.webhook_keys is not None:
+            self._webhook_task = asyncio.create_task(self.webhooks.run())
+            self.webhooks.wake()  # changes a crash left stored but unprocessed
         if serve_dashboard:
             app = create_app(self.config, self.engine, wake_outbox=self.wake_outbox)
+            self.install_webhooks(app)
             self._web = web.AppRunner(app, access_log=None)
             await self._web.setup()
             site = web.TCPSite(self._web, self.config.dashboard.host, self.config.dashboard.port)
@@ -150,6 +172,26 @@ class Bot:
                 "dashboard on http://%s:%s", self.config.dashboard.host, self.config.dashboard.port
             )
         _LOGGER.info("polling %d accounts", len(self.accounts))
+
+    def install_webhooks(self, app: web.Application) -> None:
+        """``/webhooks/meta`` on ``app``, when webhooks are enabled and their secrets set."""
+        if self.webhook_keys is None:
+            return
+        app_secret, verify_token = self.webhook_keys
+        accounts: dict[AccountKey, int] = {
+            (Platform(a.platform), a.platform_account_id): a.id
+            for a in self.accounts
+            if a.platform != Platform.X
+        }
+        MetaReceiver(
+            self.engine,
+            accounts,
+            app_secret=app_secret,
+            verify_token=verify_token,
+            on_stored=self.webhooks.wake,
+            max_body_bytes=self.config.webhooks.max_body_bytes,
+        ).install(app)
+        _LOGGER.info("Meta webhooks on /webhooks/meta for %d accounts", len(accounts))
 
     async def snapshot_followers(self) -> None:
         for account in self.accounts:
@@ -175,6 +217,10 @@ class Bot:
         await self.jobs.stop()
         if self._web is not None:
             await self._web.cleanup()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         for connector in self.connectors.values():
             await connector.close()
         await self.http.close()
@@ -288,6 +334,21 @@ def _connectors(
             lookback_days=graph.lookback_days,
         )
     return connectors
+
+
+def _webhook_keys(config: Config, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    webhooks = config.webhooks
+    if not webhooks.enabled or not webhooks.app_secret_env or not webhooks.verify_token_env:
+        return None
+    secret, token = environ.get(webhooks.app_secret_env), environ.get(webhooks.verify_token_env)
+    if not secret or not token:
+        _LOGGER.warning(
+            "%s or %s is not set: Meta webhooks are off, polling alone reads comments",
+            webhooks.app_secret_env,
+            webhooks.verify_token_env,
+        )
+        return None
+    return secret, token
 
 
 def _oauth1_keys(

@@ -41,6 +41,7 @@ class FacebookConnector(GraphConnector):
     _text_field = "message"
     _hide_field = "is_hidden"
     _follower_fields = "followers_count,fan_count"
+    _comment_fields = _COMMENT_FIELDS
 
     def _parent_fields(self) -> str:
         comments_edge = (

@@ -60,6 +60,8 @@ class GraphConnector(Connector):
     _hide_field: ClassVar[str]
     #: Fields of the account node for :meth:`follower_snapshot`.
     _follower_fields: ClassVar[str]
+    #: Fields of one comment read by id, for :meth:`fetch_comment`.
+    _comment_fields: ClassVar[str]
 
     def __init__(
         self,
@@ -188,6 +190,18 @@ class GraphConnector(Connector):
                 type(exc).__name__,
             )
             return None
+
+    async def fetch_comment(self, comment_id: str, post_id: str | None = None) -> Comment:
+        """One comment by id: for a webhook event that carries too little to act on."""
+        item = await self._graph.get(comment_id, {"fields": self._comment_fields})
+        media = item.get("media")
+        parent_id = post_id or (media.get("id") if isinstance(media, dict) else None)
+        if not isinstance(parent_id, str):
+            raise ConnectorError(f"{self._name} sent no post for comment {comment_id}")
+        comment = self._comment(item, {"id": parent_id})
+        if comment is None:
+            raise ConnectorError(f"{self._name} sent an unreadable comment {comment_id}")
+        return comment
 
     async def hide(self, comment_id: str, hidden: bool = True) -> None:
         result = await self._graph.post(comment_id, {self._hide_field: hidden})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from connectors.errors import Unsupported
+from connectors.errors import ConnectorError, Unsupported
 from connectors.graph import JSON, parse_graph_time
 from connectors.graph_connector import GraphConnector
 from connectors.records import Author, Capability, Comment, Platform
@@ -40,6 +40,7 @@ class InstagramConnector(GraphConnector):
     _text_field = "text"
     _hide_field = "hide"
     _follower_fields = "followers_count,username"
+    _comment_fields = f"{_COMMENT_FIELDS},media{{id}}"
 
     def _parent_fields(self) -> str:
         n = self._page_size
@@ -74,6 +75,18 @@ class InstagramConnector(GraphConnector):
             hidden=bool(item.get("hidden", False)),
             post_text=caption if isinstance(caption, str) else None,
         )
+
+    async def fetch_mention(self, comment_id: str) -> Comment:
+        """A comment on someone else's media that mentions the account (``mentions`` webhook)."""
+        fields = f"mentioned_comment.comment_id({comment_id}){{{_COMMENT_FIELDS},media{{id}}}}"
+        node = await self._graph.get(self.account_id, {"fields": fields})
+        item = node.get("mentioned_comment")
+        media = item.get("media") if isinstance(item, dict) else None
+        media_id = media.get("id") if isinstance(media, dict) else None
+        comment = self._comment(item, {"id": media_id}) if isinstance(media_id, str) else None
+        if comment is None:
+            raise ConnectorError(f"Instagram sent an unreadable mentioned comment {comment_id}")
+        return comment
 
     async def block(self, author_id: str) -> None:
         raise Unsupported("Instagram's API offers no way to block a user")

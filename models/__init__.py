@@ -19,6 +19,7 @@ from models.tables import (
     User,
     UserSchool,
 )
+from models.webhooks import EventStatus, WebhookEvent, WebhookHealth
 
 __all__ = [
     "Account",
@@ -29,6 +30,7 @@ __all__ = [
     "Classification",
     "Comment",
     "Cursor",
+    "EventStatus",
     "FollowerRow",
     "FollowerSnapshotRow",
     "QueueItem",
@@ -37,6 +39,8 @@ __all__ = [
     "School",
     "User",
     "UserSchool",
+    "WebhookEvent",
+    "WebhookHealth",
     "make_engine",
     "session_scope",
 ]
