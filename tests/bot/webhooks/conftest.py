@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
 
 from bot.classifier import Classifier
-from bot.config import Config
+from bot.config import Config, load_config
+from bot.demo import PLATFORM_IDS, SCHOOLS, DemoOptions, config_text, token_env
 from bot.runtime import Bot
 from bot.web.app import create_app
 from bot.webhooks.settings import WebhooksConfig
@@ -42,7 +44,17 @@ def batched(*deliveries: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def webhook_config(trust_config: Config, monkeypatch: pytest.MonkeyPatch) -> Config:
+def webhook_config(
+    simulator: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Config:
+    """The demo trust on the simulator, webhooks on; polls hourly, so events do the work."""
+    options = DemoOptions(folder=tmp_path, port=0, sim_port=simulator.port or 0, poll_minutes=60)
+    path = tmp_path / "config.toml"
+    path.write_text(config_text(options), encoding="utf-8")
+    for school_id, *_ in SCHOOLS:
+        for platform in PLATFORM_IDS:
+            monkeypatch.setenv(token_env(school_id, platform), f"demo-token-{school_id}-{platform}")
+    trust_config = load_config(path)
     monkeypatch.setenv("META_APP_SECRET", APP_SECRET)
     monkeypatch.setenv("META_VERIFY_TOKEN", VERIFY_TOKEN)
     webhooks = WebhooksConfig(
@@ -85,6 +97,32 @@ class Meta:
             session.get(self.url, params=query) as response,
         ):
             return response.status, await response.text()
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, limit: float = 30.0) -> None:
+    """Wait for a state (not for a time); fail after ``limit`` seconds."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"never reached: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def configure_sim_webhooks(simulator: TestServer, **settings: Any) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(simulator.make_url("/_sim/webhooks"), json=settings) as response,
+    ):
+        assert response.status == 200, await response.text()
+        return dict(await response.json())
+
+
+async def sim_webhook_counters(simulator: TestServer) -> dict[str, int]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(simulator.make_url("/_sim/webhooks")) as response,
+    ):
+        return dict(await response.json())
 
 
 @pytest.fixture
