@@ -26,6 +26,7 @@ from bot.sync import sync_config
 from bot.web.app import create_app
 from bot.webhooks.processor import WebhookProcessor
 from bot.webhooks.receiver import MetaReceiver
+from bot.webhooks.reconcile import Reconciler
 from bot.webhooks.store import AccountKey
 from bot.worker import OutboxWorker
 from connectors import Connector, ConnectorError, create_connector
@@ -66,6 +67,7 @@ class Bot:
     worker: OutboxWorker = field(init=False)
     poller: Poller = field(init=False)
     webhooks: WebhookProcessor = field(init=False)
+    reconciler: Reconciler = field(init=False)
     jobs: JobQueue = field(init=False)
     _web: web.AppRunner | None = None
     _webhook_task: asyncio.Task[None] | None = None
@@ -81,6 +83,13 @@ class Bot:
         )
         self.webhooks = WebhookProcessor(
             self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox
+        )
+        self.reconciler = Reconciler(
+            self.engine,
+            self.pipeline,
+            self.connectors,
+            self.config.webhooks,
+            wake_outbox=self.wake_outbox,
         )
 
     @classmethod
@@ -117,7 +126,10 @@ class Bot:
         self.jobs.run_soon(OUTBOX_JOB)
 
     async def poll(self, account: AccountHandle) -> PollReport:
-        report = await self.poller.poll(account.id)
+        if self.webhook_keys is not None and account.platform != Platform.X:
+            report = await self.reconciler.poll(account.id, self.poller.poll)
+        else:
+            report = await self.poller.poll(account.id)
         if report.retry_after is not None:
             self.jobs.run_soon(account.job_id, report.retry_after)
         return report

@@ -115,6 +115,14 @@ class GraphConnector(Connector):
             },
         )
         found: list[Comment] = []
+        await self._read_parents(first, floor, found, stop_before=start)
+        return self._result(found, floor, cursor)
+
+    async def _read_parents(
+        self, first: JSON, floor: TimeCursor, found: list[Comment], *, stop_before: datetime | None
+    ) -> None:
+        """Read the comments of every parent listed from ``first`` on; parents come newest
+        first, so paging stops at the first page reaching back past ``stop_before``."""
         async with aclosing(self._graph.pages(first)) as pages:
             async for parents in pages:
                 older = False
@@ -130,9 +138,12 @@ class GraphConnector(Connector):
                     await self._read_edge(
                         parent.get("comments"), parent, floor, found, replies=self._nested_replies
                     )
-                    older = older or before(parent.get(self._parent_time_field), start)
+                    if stop_before is not None:
+                        older = older or before(parent.get(self._parent_time_field), stop_before)
                 if older:  # parents come newest first: the rest are outside the lookback
                     break
+
+    def _result(self, found: list[Comment], floor: TimeCursor, cursor: str | None) -> FetchResult:
         if not found:
             return FetchResult((), cursor)
         new_cursor = floor.advanced([(c.id, c.created_at) for c in found])

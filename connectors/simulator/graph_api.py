@@ -75,11 +75,14 @@ def route(method: str, parts: list[str], ctx: Ctx) -> dict[str, Any]:
             if (edge == "media") == fb:
                 raise SimError(f"(#100) Tried accessing nonexisting field ({edge})")
             since, until = as_time(params.get("since")), as_time(params.get("until"))
-            posts = sorted(state.posts(account), key=lambda p: p.created, reverse=True)
+            # A Page's feed is filtered and ordered by updated_time, which a new comment moves:
+            # the way to find new comments on posts of any age.
+            when = state.updated if edge == "feed" else (lambda p: p.created)
+            posts = sorted(state.posts(account), key=when, reverse=True)
             posts = [
                 p
                 for p in posts
-                if (since is None or p.created >= since) and (until is None or p.created <= until)
+                if (since is None or when(p) >= since) and (until is None or when(p) <= until)
             ]
             return render_edge(
                 posts,

@@ -129,6 +129,7 @@ def _field(obj: SimAccount | SimItem, kind: str, spec: FieldSpec, ctx: Ctx) -> A
                 "created_time": _time(item.created),
                 "permalink_url": f"https://www.facebook.com/{item.id}",
                 "from": who,
+                "updated_time": _time(state.updated(item)),
             }
         elif kind == "media":
             values |= {

@@ -178,6 +178,11 @@ class SimState:
         self.items[post_id] = item
         return item
 
+    def updated(self, post: SimItem) -> datetime:
+        """A post's ``updated_time``: when it was made or last commented on."""
+        times = [c.created for c in self.comments_on(post, stream=True)]
+        return max([post.created, *times])
+
     def posts(self, account: SimAccount) -> list[SimItem]:
         return [
             i
