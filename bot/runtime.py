@@ -334,18 +334,30 @@ def _connectors(
                 oauth1=oauth1,
             )
             continue
-        graph = platforms.facebook if handle.platform == Platform.FACEBOOK else platforms.instagram
-        secret = environ.get(graph.app_secret_env) if graph.app_secret_env else None
-        connectors[handle.id] = create_connector(
-            handle.platform,
-            account_id=handle.platform_account_id,
-            token=token,
-            session=http,
-            base_url=graph.graph_url,
-            app_secret=secret,
-            lookback_days=graph.lookback_days,
-        )
+        connectors[handle.id] = graph_connector(config, account_config, token, http, environ)
     return connectors
+
+
+def graph_connector(
+    config: Config,
+    account: AccountConfig,
+    token: str,
+    http: aiohttp.ClientSession,
+    environ: Mapping[str, str],
+) -> Connector:
+    """The connector of a Facebook or Instagram account, as the config describes it."""
+    platforms = config.platforms
+    graph = platforms.facebook if account.platform == Platform.FACEBOOK else platforms.instagram
+    secret = environ.get(graph.app_secret_env) if graph.app_secret_env else None
+    return create_connector(
+        account.platform,
+        account_id=account.account_id,
+        token=token,
+        session=http,
+        base_url=graph.graph_url,
+        app_secret=secret,
+        lookback_days=graph.lookback_days,
+    )
 
 
 def _webhook_keys(config: Config, environ: Mapping[str, str]) -> tuple[str, str] | None:

@@ -43,6 +43,7 @@ class FacebookConnector(GraphConnector):
     _text_field = "message"
     _hide_field = "is_hidden"
     _follower_fields = "followers_count,fan_count"
+    webhook_fields = ("feed",)
     _comment_fields = _COMMENT_FIELDS
 
     def _parent_fields(self) -> str:

@@ -62,6 +62,8 @@ class GraphConnector(Connector):
     _follower_fields: ClassVar[str]
     #: Fields of one comment read by id, for :meth:`fetch_comment`.
     _comment_fields: ClassVar[str]
+    #: The webhook fields Hallmonitor subscribes the account to.
+    webhook_fields: ClassVar[tuple[str, ...]]
 
     def __init__(
         self,
@@ -213,6 +215,26 @@ class GraphConnector(Connector):
         if comment is None:
             raise ConnectorError(f"{self._name} sent an unreadable comment {comment_id}")
         return comment
+
+    async def subscribe_webhooks(self) -> None:
+        """Install the app on the account for :attr:`webhook_fields` (``subscribed_apps``)."""
+        result = await self._graph.post(
+            f"{self.account_id}/subscribed_apps",
+            {"subscribed_fields": ",".join(self.webhook_fields)},
+        )
+        if result.get("success") not in (True, "true"):
+            raise ConnectorError(f"{self._name} did not confirm the webhook subscription")
+
+    async def subscribed_fields(self) -> list[str]:
+        """The webhook fields the app is subscribed to on this account (empty: not installed)."""
+        result = await self._graph.get(f"{self.account_id}/subscribed_apps")
+        fields: set[str] = set()
+        data = result.get("data")
+        for app in data if isinstance(data, list) else []:
+            listed = app.get("subscribed_fields") if isinstance(app, dict) else None
+            if isinstance(listed, list):
+                fields.update(str(f.get("name", f) if isinstance(f, dict) else f) for f in listed)
+        return sorted(fields)
 
     async def hide(self, comment_id: str, hidden: bool = True) -> None:
         result = await self._graph.post(comment_id, {self._hide_field: hidden})

@@ -41,6 +41,7 @@ class InstagramConnector(GraphConnector):
     _text_field = "text"
     _hide_field = "hide"
     _follower_fields = "followers_count,username"
+    webhook_fields = ("comments", "live_comments", "mentions")
     _comment_fields = f"{_COMMENT_FIELDS},media{{id}}"
 
     def _parent_fields(self) -> str:
