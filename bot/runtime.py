@@ -15,7 +15,8 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.classifier import Classifier, load_classifier
+from bot.classifier import Classifier
+from bot.classifier_process import ClassifierProcess
 from bot.config import AccountConfig, Config
 from bot.logs import redactor
 from bot.notify import Mailer
@@ -103,14 +104,19 @@ class Bot:
     ) -> Bot:
         """Everything the bot needs, ready to poll; ``engine`` and ``classifier`` may be given."""
         redactor().add(config.secret_values(environ))
+        loading = None
+        if classifier is None:  # the model in a process of its own, loading while we migrate
+            classifier = ClassifierProcess(config.classifier)
+            loading = asyncio.create_task(asyncio.to_thread(classifier.load))
         engine = engine or make_engine(config.database.url)
-        await asyncio.to_thread(upgrade, engine)
-        accounts = await asyncio.to_thread(_prepare_accounts, engine, config)
+        try:
+            await asyncio.to_thread(upgrade, engine)
+            accounts = await asyncio.to_thread(_prepare_accounts, engine, config)
+        finally:
+            if loading is not None:
+                await loading
         http = aiohttp.ClientSession()
         connectors = _connectors(config, accounts, http, environ)
-        if classifier is None:
-            classifier = await asyncio.to_thread(load_classifier, config.classifier)
-            await asyncio.to_thread(classifier.load)
         return cls(
             config,
             engine,
