@@ -112,11 +112,12 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
         "The other accounts carry on as normal. You will not be emailed again about this "
         "account until it has worked again."
     )
+    return _to_admins(config, f"[Hallmonitor] Action needed: {account}", text, message_id)
+
+
+def _to_admins(config: Config, subject: str, text: str, message_id: str) -> Alert:
     email = Email(
-        to=list(config.trust.admin_emails),
-        subject=f"[Hallmonitor] Action needed: {account}",
-        text=text,
-        message_id=message_id,
+        to=list(config.trust.admin_emails), subject=subject, text=text, message_id=message_id
     )
     return Alert(email, None, None)
 
@@ -135,13 +136,7 @@ def _webhooks_silent(action: Action, config: Config, message_id: str) -> Alert:
         "proxy passes /webhooks/meta (README: Meta webhooks).\n\n"
         "You will not be emailed again about this account until its webhooks have worked again."
     )
-    email = Email(
-        to=list(config.trust.admin_emails),
-        subject=f"[Hallmonitor] Webhooks silent: {account}",
-        text=text,
-        message_id=message_id,
-    )
-    return Alert(email, None, None)
+    return _to_admins(config, f"[Hallmonitor] Webhooks silent: {account}", text, message_id)
 
 
 def account_label(account: Account) -> str:
