@@ -8,6 +8,7 @@ concurrently, so one busy account does not hold up the others' hides and alerts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -79,10 +80,12 @@ class WebhookProcessor:
     def wake(self) -> None:
         self._wake.set()
 
-    async def run(self) -> None:
-        """Drain whenever woken, until cancelled; a failing drain is logged and retried."""
+    async def run(self, retry_every: float = 30.0) -> None:
+        """Drain whenever woken, and every ``retry_every`` seconds for the changes whose comment
+        could not be read yet, until cancelled; a failing drain is logged and retried."""
         while True:
-            await self._wake.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=retry_every)
             self._wake.clear()
             try:
                 await self.drain()

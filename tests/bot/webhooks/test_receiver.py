@@ -251,3 +251,19 @@ async def test_a_flood_of_bad_requests_neither_stores_nor_blocks_a_good_one(
     assert sorted({status for status, _ in results}) == [200, 403]
     assert list(comments(engine)) == ["903_1"]
     assert len(events(engine)) == 1
+
+
+async def test_a_comment_that_cannot_be_read_yet_is_read_on_a_later_try(
+    engine: Engine, bot: Bot, meta: Meta, sim: SimControl
+) -> None:
+    comment_id, post = await sim_comment(sim, "facebook", "Are we allowed to bring scooters?")
+    await sim.fault(kind="error", status=500, account=PAGE, count=1)
+    await meta.send(delivery("feed_comment_photo_only", page=PAGE, post=post, comment=comment_id))
+
+    await bot.webhooks.drain()
+    assert [(e.status, e.attempts) for e in events(engine)] == [("pending", 1)]
+    assert comments(engine) == {}
+
+    await bot.webhooks.drain()
+    assert [e.status for e in events(engine)] == ["done"]
+    assert list(comments(engine)) == [comment_id]
