@@ -93,25 +93,46 @@ class WebhookProcessor:
                 _LOGGER.exception("processing webhook events failed")
 
     async def drain(self) -> int:
-        """Process pending changes until none is left; returns how many were handled."""
-        handled = 0
-        async with self._lock:
-            while True:
-                pending = await asyncio.to_thread(self._load)
-                if not pending:
-                    return handled
-                work = self._sort(pending)
-                await asyncio.gather(*(self._account(w) for w in work.values()))
-                handled += sum(len(w.done) for w in work.values())
-                if all(not w.done for w in work.values()):
-                    return handled  # only retries left: the next wake or poll tries again
+        """Process pending changes until none is left; returns how many were handled.
 
-    def _load(self) -> list[_Pending]:
+        Accounts run side by side, and an account that finishes picks up what arrived for it
+        meanwhile at once, without waiting for the slowest account of its batch.
+        """
+        handled = 0
+        tried: set[int] = set()  # changes whose comment could not be read: next drain
+        running: dict[int, asyncio.Task[_Work]] = {}
+        async with self._lock:
+            try:
+                while True:
+                    pending = await asyncio.to_thread(self._load, set(running), tried)
+                    for account_id, work in self._sort(pending).items():
+                        running[account_id] = asyncio.create_task(self._account(work))
+                    if not running:
+                        return handled
+                    finished, _ = await asyncio.wait(
+                        running.values(), return_when=asyncio.FIRST_COMPLETED
+                    )
+                    for account_id, task in list(running.items()):
+                        if task in finished:
+                            del running[account_id]
+                            work = task.result()
+                            handled += len(work.done)
+                            tried.update(work.retry)
+            finally:
+                for task in running.values():
+                    task.cancel()
+
+    def _load(self, busy: set[int], tried: set[int]) -> list[_Pending]:
+        """The oldest pending changes, but none of accounts being processed or tried already."""
         with Session(self._engine) as session:
             rows = session.exec(
                 select(WebhookEvent, Account)
                 .join(Account, col(Account.id) == col(WebhookEvent.account_id))
-                .where(WebhookEvent.status == EventStatus.PENDING.value)
+                .where(
+                    WebhookEvent.status == EventStatus.PENDING.value,
+                    col(WebhookEvent.account_id).not_in(busy),
+                    col(WebhookEvent.id).not_in(tried),
+                )
                 .order_by(col(WebhookEvent.id))
                 .limit(self._batch_size)
             ).all()
@@ -153,18 +174,27 @@ class WebhookProcessor:
             share.done.append(event.id)
         return work
 
-    async def _account(self, work: _Work) -> None:
+    async def _account(self, work: _Work) -> _Work:
         async with self._slots:
-            await self._fetch_missing(work)
-            if work.comments:
-                result = FetchResult(tuple(work.comments.values()), None)
-                await self._pipeline.store(work.account_id, result)
-            await asyncio.to_thread(self._finish, work)
+            try:
+                await self._fetch_missing(work)
+                if work.comments:
+                    result = FetchResult(tuple(work.comments.values()), None)
+                    await self._pipeline.store(work.account_id, result)
+                await asyncio.to_thread(self._finish, work)
+            except Exception:  # the task's edge: its changes stay pending for the next drain
+                _LOGGER.exception(
+                    "processing webhook changes failed", extra={"account": work.account_id}
+                )
+                work.retry.update(dict.fromkeys(work.done, "failed"))
+                work.done.clear()
+                return work
             connector = self._connectors.get(work.account_id)
             if connector is not None:
                 await self._pipeline.process(
                     work.account_id, connector.capabilities, on_actions=self._wake_outbox
                 )
+            return work
 
     async def _fetch_missing(self, work: _Work) -> None:
         """Read by id the comments whose change carried too little."""
