@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import shutil
 import signal
 import socket
@@ -41,6 +42,7 @@ import aiohttp
 from bench.pipeline_bench import (
     ROOT,
     Bench,
+    ProcWatch,
     bot_environ,
     config_text,
     machine,
@@ -92,6 +94,12 @@ class WebhookBench(Bench):
         super().__init__(args)
         self.port = _free_port()
         self.busy: subprocess.Popen[bytes] | None = None
+        self.model: ProcWatch | None = None
+
+    def mark(self, name: str) -> None:
+        for watch in (self.watch, self.model):
+            if watch is not None:
+                watch.mark(name)
 
     def start_bot(self, sim_url: str) -> None:
         cfg = self.folder / "config.toml"
@@ -117,8 +125,6 @@ class WebhookBench(Bench):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        from bench.pipeline_bench import ProcWatch
-
         self.watch = ProcWatch(self.proc.pid)
 
     async def point_webhooks(self, sim_port: int) -> None:
@@ -232,20 +238,27 @@ class WebhookBench(Bench):
         self.start_bot(f"http://127.0.0.1:{sim_port}")
         assert self.watch is not None
         watcher = asyncio.create_task(self.watch.run())
+        model_watcher: asyncio.Task[None] | None = None
         try:
             self.watch.mark("start")
             first = await self.wait_first_polls()
             self.log(f"every account polled once after {first:.0f} s")
-            self.watch.mark("steady")
+            child = re.search(
+                r"classifier process (\d+) loading", (self.folder / "bot.log").read_text()
+            )
+            if child:
+                self.model = ProcWatch(int(child.group(1)))
+                model_watcher = asyncio.create_task(self.model.run())
+            self.mark("steady")
             steady = round(args.rate * args.minutes / 60)
             self.log(f"steady: {steady} comments over {args.minutes} min")
             await self.flow("steady", steady, args.minutes * 60, weighted=True)
-            self.watch.mark("burst")
+            self.mark("burst")
             self.log(f"burst: {args.burst} comments over 60 s")
             await self.flow("burst", args.burst, 60.0, weighted=False)
-            self.watch.mark("drain")
+            self.mark("drain")
             self.results["drain_seconds"] = await self.drain()
-            self.watch.mark("quiet")
+            self.mark("quiet")
             self.log(f"quiet: {args.quiet_minutes} min with nothing posted")
             await self.quiet()
             self.watch.mark("end")
@@ -255,16 +268,21 @@ class WebhookBench(Bench):
                 self.busy.send_signal(signal.SIGKILL)
                 self.busy.wait()
             await asyncio.sleep(1.1)
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, model_watcher):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             self.results["exit_code"] = await asyncio.to_thread(self.stop_bot)
             await runner.cleanup()
         self.analyse_webhooks()
         self.results["reconcile_minutes"] = args.reconcile_minutes
+        spans = (("steady", "steady", "burst"), ("burst + drain", "burst", "quiet"))
         self.results["windows"] = {
-            name: self.watch.window(a, b)
-            for name, a, b in (("steady", "steady", "burst"), ("burst + drain", "burst", "quiet"))
+            f"{who}, {name}": watch.window(a, b)
+            for who, watch in (("bot", self.watch), ("classifier process", self.model))
+            if watch is not None
+            for name, a, b in spans
         }
         return self.results
 
