@@ -179,3 +179,20 @@ def test_oauth1_secrets_are_required_redacted_and_listed_when_missing() -> None:
     assert {"token-secret-value", "consumer-secret"} <= set(config.secret_values(environ))
     assert "X_KEY" in config.missing_env(environ)
     assert "OAKFIELD_X_TOKEN_SECRET" not in config.missing_env(environ)
+
+
+def test_webhooks_enabled_need_both_secret_variables_and_report_them_missing() -> None:
+    data = _example()
+    data["webhooks"] = {"enabled": True, "app_secret_env": "META_APP_SECRET"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    assert (
+        "config.toml: webhooks: app_secret_env and verify_token_env are both needed when enabled"
+        in str(caught.value)
+    )
+
+    data["webhooks"]["verify_token_env"] = "META_VERIFY_TOKEN"
+    config = parse_config(data)
+    env = {"META_APP_SECRET": "s3cret-app-value", "META_VERIFY_TOKEN": "v3rify-value"}
+    assert {"META_APP_SECRET", "META_VERIFY_TOKEN"} <= set(config.missing_env({}))
+    assert {"s3cret-app-value", "v3rify-value"} <= set(config.secret_values(env))
