@@ -59,6 +59,8 @@ def compose(
         return _account_health(action, config, message_id)
     if reason == UNDELIVERED:
         return _undelivered(session, action, config, message_id, environ)
+    if reason == "webhooks_silent":
+        return _webhooks_silent(action, config, message_id)
     comment = session.get(Comment, action.comment_id) if action.comment_id else None
     if comment is None or comment.id is None:
         raise AlertError("the alert's comment is not stored")
@@ -121,11 +123,12 @@ def _account_health(action: Action, config: Config, message_id: str) -> Alert:
         "The other accounts carry on as normal. You will not be emailed again about this "
         "account until it has worked again."
     )
+    return _to_admins(config, f"[Hallmonitor] Action needed: {account}", text, message_id)
+
+
+def _to_admins(config: Config, subject: str, text: str, message_id: str) -> Alert:
     email = Email(
-        to=list(config.trust.admin_emails),
-        subject=f"[Hallmonitor] Action needed: {account}",
-        text=text,
-        message_id=message_id,
+        to=list(config.trust.admin_emails), subject=subject, text=text, message_id=message_id
     )
     return Alert(email, None, None)
 
@@ -167,6 +170,23 @@ def _undelivered(
         message_id=message_id,
     )
     return Alert(email, url, text if url else None)
+
+
+def _webhooks_silent(action: Action, config: Config, message_id: str) -> Alert:
+    if not config.trust.admin_emails:
+        raise AlertError("trust.admin_emails is empty: nobody to tell about the account")
+    account = str(action.payload.get("account", "an account"))
+    hours = config.webhooks.silent_after_hours
+    text = (
+        f"Meta has sent no webhook for {account} in {hours:g} hours. Hallmonitor polls it at its "
+        "normal interval again, so nothing is missed, but hides and alerts now wait for the "
+        "poll instead of arriving in seconds.\n\n"
+        "If the account is simply quiet, nothing is wrong. Otherwise check the Meta app's "
+        "webhook settings, run `hallmonitor webhooks subscribe`, and check that the reverse "
+        "proxy passes /webhooks/meta (README: Meta webhooks).\n\n"
+        "You will not be emailed again about this account until its webhooks have worked again."
+    )
+    return _to_admins(config, f"[Hallmonitor] Webhooks silent: {account}", text, message_id)
 
 
 def account_label(account: Account) -> str:

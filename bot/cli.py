@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "bot.commands.users",
     "bot.classifier.commands",
     "bot.commands.report",
+    "bot.commands.webhooks",
     "connectors.simulator.command",
 )
 

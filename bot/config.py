@@ -33,6 +33,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.classifier.settings import ClassifierSettings
 from bot.labels import Label
+from bot.webhooks.settings import WebhooksConfig
 from connectors.records import Platform
 
 _SECRET_KEYS = frozenset(
@@ -297,6 +298,7 @@ class Config(_Section):
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     queue: QueueConfig = Field(default_factory=QueueConfig)
+    webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
     schools: list[SchoolConfig] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -352,6 +354,8 @@ class Config(_Section):
         names = self.token_envs()
         if self.email.enabled and self.email.password_env:
             names.append(self.email.password_env)
+        if self.webhooks.enabled:
+            names += self.webhooks.env_names()
         return sorted({name for name in names if not environ.get(name)})
 
     def secret_values(self, environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -360,6 +364,7 @@ class Config(_Section):
         names += [self.platforms.facebook.app_secret_env, self.platforms.instagram.app_secret_env]
         names += [school.webhook_url_env for school in self.schools]
         names.append(self.trust.admin_webhook_url_env)
+        names += self.webhooks.env_names()
         return [environ[name] for name in names if name and environ.get(name)]
 
 

@@ -178,6 +178,7 @@ class Pipeline:
         self._classifier = classifier
         self._clock = clock
         self._batch_size = batch_size
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def store(
         self,
@@ -200,17 +201,21 @@ class Pipeline:
         large backlog (a post gone viral) the first hides go out while the rest is classified.
         """
         outcomes: list[Outcome] = []
-        while True:
-            batch = await asyncio.to_thread(self._pending, account_id)
-            if not batch:
-                return outcomes
-            verdicts = await self._classify([text for _, text in batch])
-            done = await asyncio.to_thread(self._apply, account_id, capabilities, batch, verdicts)
-            outcomes += done
-            if any(outcome.hidden or outcome.alerted for outcome in done):
-                on_actions()
-            if len(batch) < self._batch_size:
-                return outcomes
+        # One at a time per account: a poll and a webhook must not classify the same comment.
+        async with self._locks.setdefault(account_id, asyncio.Lock()):
+            while True:
+                batch = await asyncio.to_thread(self._pending, account_id)
+                if not batch:
+                    return outcomes
+                verdicts = await self._classify([text for _, text in batch])
+                done = await asyncio.to_thread(
+                    self._apply, account_id, capabilities, batch, verdicts
+                )
+                outcomes += done
+                if any(outcome.hidden or outcome.alerted for outcome in done):
+                    on_actions()
+                if len(batch) < self._batch_size:
+                    return outcomes
 
     def _pending(self, account_id: int) -> list[tuple[int, str]]:
         with Session(self._engine) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -14,7 +15,8 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.classifier import Classifier, load_classifier
+from bot.classifier import Classifier
+from bot.classifier_process import ClassifierProcess
 from bot.config import AccountConfig, Config
 from bot.logs import redactor
 from bot.notify import Mailer
@@ -24,6 +26,10 @@ from bot.poller import Poller, PollReport
 from bot.scheduler import JobQueue, stagger
 from bot.sync import sync_config
 from bot.web.app import create_app
+from bot.webhooks.processor import WebhookProcessor
+from bot.webhooks.receiver import MetaReceiver
+from bot.webhooks.reconcile import Reconciler
+from bot.webhooks.store import AccountKey
 from bot.worker import OutboxWorker
 from connectors import Connector, ConnectorError, create_connector
 from connectors.records import FollowerSnapshot, OAuth1Keys, Platform
@@ -57,11 +63,16 @@ class Bot:
     mailer: Mailer
     connectors: dict[int, Connector]
     accounts: list[AccountHandle]
+    webhook_keys: tuple[str, str] | None = None
+    """The Meta app secret and verify token, when webhooks are enabled and both are set."""
     pipeline: Pipeline = field(init=False)
     worker: OutboxWorker = field(init=False)
     poller: Poller = field(init=False)
+    webhooks: WebhookProcessor = field(init=False)
+    reconciler: Reconciler = field(init=False)
     jobs: JobQueue = field(init=False)
     _web: web.AppRunner | None = None
+    _webhook_task: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.config.trust.tz)
@@ -71,6 +82,16 @@ class Bot:
         )
         self.poller = Poller(
             self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox
+        )
+        self.webhooks = WebhookProcessor(
+            self.engine, self.pipeline, self.connectors, wake_outbox=self.wake_outbox
+        )
+        self.reconciler = Reconciler(
+            self.engine,
+            self.pipeline,
+            self.connectors,
+            self.config.webhooks,
+            wake_outbox=self.wake_outbox,
         )
 
     @classmethod
@@ -84,23 +105,38 @@ class Bot:
     ) -> Bot:
         """Everything the bot needs, ready to poll; ``engine`` and ``classifier`` may be given."""
         redactor().add(config.secret_values(environ))
+        loading = None
+        if classifier is None:  # the model in a process of its own, loading while we migrate
+            classifier = ClassifierProcess(config.classifier)
+            loading = asyncio.create_task(asyncio.to_thread(classifier.load))
         engine = engine or make_engine(config.database.url)
-        await asyncio.to_thread(upgrade, engine)
-        accounts = await asyncio.to_thread(_prepare_accounts, engine, config)
+        try:
+            await asyncio.to_thread(upgrade, engine)
+            accounts = await asyncio.to_thread(_prepare_accounts, engine, config)
+        finally:
+            if loading is not None:
+                await loading
         http = aiohttp.ClientSession()
         connectors = _connectors(config, accounts, http, environ)
-        if classifier is None:
-            classifier = await asyncio.to_thread(load_classifier, config.classifier)
-            await asyncio.to_thread(classifier.load)
         return cls(
-            config, engine, http, classifier, Mailer(config.email, environ), connectors, accounts
+            config,
+            engine,
+            http,
+            classifier,
+            Mailer(config.email, environ),
+            connectors,
+            accounts,
+            webhook_keys=_webhook_keys(config, environ),
         )
 
     def wake_outbox(self) -> None:
         self.jobs.run_soon(OUTBOX_JOB)
 
     async def poll(self, account: AccountHandle) -> PollReport:
-        report = await self.poller.poll(account.id)
+        if self.webhook_keys is not None and account.platform != Platform.X:
+            report = await self.reconciler.poll(account.id, self.poller.poll)
+        else:
+            report = await self.poller.poll(account.id)
         if report.retry_after is not None:
             self.jobs.run_soon(account.job_id, report.retry_after)
         return report
@@ -141,8 +177,12 @@ class Bot:
         self.jobs.cron("snapshot:followers", self.snapshot_followers, hour=6, minute=30)
         self.jobs.cron("report:weekly", self.weekly_report, day_of_week="mon", hour=7, minute=0)
         self.jobs.start()
+        if self.webhook_keys is not None:
+            self._webhook_task = asyncio.create_task(self.webhooks.run())
+            self.webhooks.wake()  # changes a crash left stored but unprocessed
         if serve_dashboard:
             app = create_app(self.config, self.engine, wake_outbox=self.wake_outbox)
+            self.install_webhooks(app)
             self._web = web.AppRunner(app, access_log=None)
             await self._web.setup()
             site = web.TCPSite(self._web, self.config.dashboard.host, self.config.dashboard.port)
@@ -151,6 +191,26 @@ class Bot:
                 "dashboard on http://%s:%s", self.config.dashboard.host, self.config.dashboard.port
             )
         _LOGGER.info("polling %d accounts", len(self.accounts))
+
+    def install_webhooks(self, app: web.Application) -> None:
+        """``/webhooks/meta`` on ``app``, when webhooks are enabled and their secrets set."""
+        if self.webhook_keys is None:
+            return
+        app_secret, verify_token = self.webhook_keys
+        accounts: dict[AccountKey, int] = {
+            (Platform(a.platform), a.platform_account_id): a.id
+            for a in self.accounts
+            if a.platform != Platform.X
+        }
+        MetaReceiver(
+            self.engine,
+            accounts,
+            app_secret=app_secret,
+            verify_token=verify_token,
+            on_stored=self.webhooks.wake,
+            max_body_bytes=self.config.webhooks.max_body_bytes,
+        ).install(app)
+        _LOGGER.info("Meta webhooks on /webhooks/meta for %d accounts", len(accounts))
 
     async def snapshot_followers(self) -> None:
         for account in self.accounts:
@@ -176,6 +236,10 @@ class Bot:
         await self.jobs.stop()
         if self._web is not None:
             await self._web.cleanup()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         for connector in self.connectors.values():
             await connector.close()
         await self.http.close()
@@ -283,18 +347,45 @@ def _connectors(
                 oauth1=oauth1,
             )
             continue
-        graph = platforms.facebook if handle.platform == Platform.FACEBOOK else platforms.instagram
-        secret = environ.get(graph.app_secret_env) if graph.app_secret_env else None
-        connectors[handle.id] = create_connector(
-            handle.platform,
-            account_id=handle.platform_account_id,
-            token=token,
-            session=http,
-            base_url=graph.graph_url,
-            app_secret=secret,
-            lookback_days=graph.lookback_days,
-        )
+        connectors[handle.id] = graph_connector(config, account_config, token, http, environ)
     return connectors
+
+
+def graph_connector(
+    config: Config,
+    account: AccountConfig,
+    token: str,
+    http: aiohttp.ClientSession,
+    environ: Mapping[str, str],
+) -> Connector:
+    """The connector of a Facebook or Instagram account, as the config describes it."""
+    platforms = config.platforms
+    graph = platforms.facebook if account.platform == Platform.FACEBOOK else platforms.instagram
+    secret = environ.get(graph.app_secret_env) if graph.app_secret_env else None
+    return create_connector(
+        account.platform,
+        account_id=account.account_id,
+        token=token,
+        session=http,
+        base_url=graph.graph_url,
+        app_secret=secret,
+        lookback_days=graph.lookback_days,
+    )
+
+
+def _webhook_keys(config: Config, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    webhooks = config.webhooks
+    if not webhooks.enabled or not webhooks.app_secret_env or not webhooks.verify_token_env:
+        return None
+    secret, token = environ.get(webhooks.app_secret_env), environ.get(webhooks.verify_token_env)
+    if not secret or not token:
+        _LOGGER.warning(
+            "%s or %s is not set: Meta webhooks are off, polling alone reads comments",
+            webhooks.app_secret_env,
+            webhooks.verify_token_env,
+        )
+        return None
+    return secret, token
 
 
 def _oauth1_keys(

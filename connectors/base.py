@@ -59,6 +59,14 @@ class Connector(ABC):
     async def fetch_comments(self, cursor: str | None) -> FetchResult:
         """Comments and replies newer than ``cursor`` (all recent ones when ``None``)."""
 
+    async def reconcile(
+        self, cursor: str | None, state: str | None
+    ) -> tuple[FetchResult, str | None]:
+        """The safety net while webhooks deliver: comments they may have missed, on posts of
+        any age where the platform allows, in few requests. ``state`` is the connector's own
+        bookmark between reconciles. By default, a poll."""
+        return await self.fetch_comments(cursor), state
+
     @abstractmethod
     async def hide(self, comment_id: str, hidden: bool = True) -> None:
         """Hide (or unhide) a comment. Doing it twice is harmless."""

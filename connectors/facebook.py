@@ -6,11 +6,13 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from connectors.errors import ConnectorError
-from connectors.graph import JSON, parse_graph_time
+from connectors.graph import JSON, TimeCursor, parse_graph_time
 from connectors.graph_connector import GraphConnector
-from connectors.records import Author, Capability, Comment, Platform
+from connectors.records import Author, Capability, Comment, FetchResult, Platform
 
 _COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id},is_hidden,permalink_url"
+#: Seconds read again before the cursor's time: a comment's post may be updated a moment late.
+_RECONCILE_MARGIN = 120
 
 
 class FacebookConnector(GraphConnector):
@@ -41,6 +43,8 @@ class FacebookConnector(GraphConnector):
     _text_field = "message"
     _hide_field = "is_hidden"
     _follower_fields = "followers_count,fan_count"
+    webhook_fields = ("feed",)
+    _comment_fields = _COMMENT_FIELDS
 
     def _parent_fields(self) -> str:
         comments_edge = (
@@ -48,6 +52,28 @@ class FacebookConnector(GraphConnector):
             f"{{{_COMMENT_FIELDS}}}"
         )
         return f"id,message,created_time,permalink_url,{comments_edge}"
+
+    async def reconcile(
+        self, cursor: str | None, state: str | None
+    ) -> tuple[FetchResult, str | None]:
+        """New comments on posts of any age: the Page feed's ``since`` filters on each post's
+        ``updated_time``, which a new comment moves, so reading the feed since the cursor's time
+        finds every post with a comment newer than the cursor, with those comments expanded.
+        Idle, one request."""
+        floor = TimeCursor.parse(cursor) or TimeCursor(
+            int((self._now() - self._lookback).timestamp())
+        )
+        first = await self._graph.get(
+            f"{self.account_id}/feed",
+            {
+                "fields": self._parent_fields(),
+                "limit": self._page_size,
+                "since": max(0, floor.seconds - _RECONCILE_MARGIN),
+            },
+        )
+        found: list[Comment] = []
+        await self._read_parents(first, floor, found, stop_before=None)
+        return self._result(found, floor, cursor), state
 
     def _parse_comment(self, item: JSON, parent: JSON) -> Comment:
         comment_id = item["id"]

@@ -60,6 +60,10 @@ class GraphConnector(Connector):
     _hide_field: ClassVar[str]
     #: Fields of the account node for :meth:`follower_snapshot`.
     _follower_fields: ClassVar[str]
+    #: Fields of one comment read by id, for :meth:`fetch_comment`.
+    _comment_fields: ClassVar[str]
+    #: The webhook fields Hallmonitor subscribes the account to.
+    webhook_fields: ClassVar[tuple[str, ...]]
 
     def __init__(
         self,
@@ -113,6 +117,14 @@ class GraphConnector(Connector):
             },
         )
         found: list[Comment] = []
+        await self._read_parents(first, floor, found, stop_before=start)
+        return self._result(found, floor, cursor)
+
+    async def _read_parents(
+        self, first: JSON, floor: TimeCursor, found: list[Comment], *, stop_before: datetime | None
+    ) -> None:
+        """Read the comments of every parent listed from ``first`` on; parents come newest
+        first, so paging stops at the first page reaching back past ``stop_before``."""
         async with aclosing(self._graph.pages(first)) as pages:
             async for parents in pages:
                 older = False
@@ -128,9 +140,12 @@ class GraphConnector(Connector):
                     await self._read_edge(
                         parent.get("comments"), parent, floor, found, replies=self._nested_replies
                     )
-                    older = older or before(parent.get(self._parent_time_field), start)
+                    if stop_before is not None:
+                        older = older or before(parent.get(self._parent_time_field), stop_before)
                 if older:  # parents come newest first: the rest are outside the lookback
                     break
+
+    def _result(self, found: list[Comment], floor: TimeCursor, cursor: str | None) -> FetchResult:
         if not found:
             return FetchResult((), cursor)
         new_cursor = floor.advanced([(c.id, c.created_at) for c in found])
@@ -188,6 +203,38 @@ class GraphConnector(Connector):
                 type(exc).__name__,
             )
             return None
+
+    async def fetch_comment(self, comment_id: str, post_id: str | None = None) -> Comment:
+        """One comment by id: for a webhook event that carries too little to act on."""
+        item = await self._graph.get(comment_id, {"fields": self._comment_fields})
+        media = item.get("media")
+        parent_id = post_id or (media.get("id") if isinstance(media, dict) else None)
+        if not isinstance(parent_id, str):
+            raise ConnectorError(f"{self._name} sent no post for comment {comment_id}")
+        comment = self._comment(item, {"id": parent_id})
+        if comment is None:
+            raise ConnectorError(f"{self._name} sent an unreadable comment {comment_id}")
+        return comment
+
+    async def subscribe_webhooks(self) -> None:
+        """Install the app on the account for :attr:`webhook_fields` (``subscribed_apps``)."""
+        result = await self._graph.post(
+            f"{self.account_id}/subscribed_apps",
+            {"subscribed_fields": ",".join(self.webhook_fields)},
+        )
+        if result.get("success") not in (True, "true"):
+            raise ConnectorError(f"{self._name} did not confirm the webhook subscription")
+
+    async def subscribed_fields(self) -> list[str]:
+        """The webhook fields the app is subscribed to on this account (empty: not installed)."""
+        result = await self._graph.get(f"{self.account_id}/subscribed_apps")
+        fields: set[str] = set()
+        data = result.get("data")
+        for app in data if isinstance(data, list) else []:
+            listed = app.get("subscribed_fields") if isinstance(app, dict) else None
+            if isinstance(listed, list):
+                fields.update(str(f.get("name", f) if isinstance(f, dict) else f) for f in listed)
+        return sorted(fields)
 
     async def hide(self, comment_id: str, hidden: bool = True) -> None:
         result = await self._graph.post(comment_id, {self._hide_field: hidden})

@@ -20,6 +20,7 @@ from models.tables import (
     UserSchool,
     WebSession,
 )
+from models.webhooks import EventStatus, WebhookEvent, WebhookHealth
 
 __all__ = [
     "Account",
@@ -30,6 +31,7 @@ __all__ = [
     "Classification",
     "Comment",
     "Cursor",
+    "EventStatus",
     "FollowerRow",
     "FollowerSnapshotRow",
     "QueueItem",
@@ -39,6 +41,8 @@ __all__ = [
     "User",
     "UserSchool",
     "WebSession",
+    "WebhookEvent",
+    "WebhookHealth",
     "make_engine",
     "session_scope",
 ]

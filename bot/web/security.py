@@ -34,6 +34,8 @@ SESSION_MAX_AGE = int(SESSION_IDLE.total_seconds())
 """A session ends after 12 hours without a request (the server's record says the same)."""
 _TOUCH_EVERY = 300
 PUBLIC_PREFIXES = ("/login", "/healthz", "/static/")
+MACHINE_PREFIXES = ("/webhooks/",)
+"""Called by platforms, not people: no session, no CSRF form; they check their own signatures."""
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -121,6 +123,8 @@ def _public(path: str) -> bool:
 @web.middleware
 async def require_sign_in(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Loads the viewer from the session; pages need one, every POST needs the CSRF token."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        return await handler(request)
     session = await get_session(request)
     user_id = session.get("user_id")
     session_id = session.get("sid")

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors.records import Platform
-from connectors.simulator import graph_api, x_api
+from connectors.simulator import graph_api, webhooks, x_api
 from connectors.simulator.feed import Feed
 from connectors.simulator.keys import STATE, STOPPING
 from connectors.simulator.state import SimAccount, SimError, SimState
@@ -196,6 +196,7 @@ def create_app(
     app[STOPPING] = asyncio.Event()
     _fresh(state, app[FEED], app[_SETUP])
     app.cleanup_ctx.append(_feed_ctx)
+    webhooks.install(app)
     app.on_shutdown.append(_stopping)
     app.router.add_get("/_sim/state", sim_state)
     app.router.add_get("/_sim/accounts", sim_accounts)

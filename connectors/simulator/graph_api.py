@@ -62,22 +62,27 @@ def route(method: str, parts: list[str], ctx: Ctx) -> dict[str, Any]:
         flag = "is_hidden" if fb else "hide"
         if item.kind != "comment" or flag not in params:
             raise SimError(f"(#100) Unsupported post request: expected {flag} on a comment")
-        item.hidden = as_bool(params[flag])
+        state.set_hidden(item, as_bool(params[flag]))
         return {"success": True}
     if len(parts) != 2:
         raise SimError("(#100) Unknown path components: /" + "/".join(parts[2:]))
     node = _node(ctx, parts[0])
     edge = parts[1]
+    if edge == "subscribed_apps" and node is account:
+        return _subscribed_apps(method, state, account, params)
     if method == "GET":
         if edge in ("posts", "feed", "published_posts", "media") and node is account:
             if (edge == "media") == fb:
                 raise SimError(f"(#100) Tried accessing nonexisting field ({edge})")
             since, until = as_time(params.get("since")), as_time(params.get("until"))
-            posts = sorted(state.posts(account), key=lambda p: p.created, reverse=True)
+            # A Page's feed is filtered and ordered by updated_time, which a new comment moves:
+            # the way to find new comments on posts of any age.
+            when = state.updated if edge == "feed" else (lambda p: p.created)
+            posts = sorted(state.posts(account), key=when, reverse=True)
             posts = [
                 p
                 for p in posts
-                if (since is None or p.created >= since) and (until is None or p.created <= until)
+                if (since is None or when(p) >= since) and (until is None or when(p) <= until)
             ]
             return render_edge(
                 posts,
@@ -123,6 +128,33 @@ def route(method: str, parts: list[str], ctx: Ctx) -> dict[str, Any]:
             state.block(account, str(user))
             return {str(user): True}
     raise SimError(f"(#100) Unsupported {method.lower()} request to /{'/'.join(parts)}")
+
+
+_SUBSCRIBABLE = {
+    Platform.FACEBOOK: frozenset({"feed", "messages", "mention"}),
+    Platform.INSTAGRAM: frozenset({"comments", "live_comments", "mentions", "messages"}),
+}
+
+
+def _subscribed_apps(
+    method: str, state: SimState, account: SimAccount, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Install the app on the Page (or Instagram account) for some webhook fields, or list it."""
+    if method == "POST":
+        fields = [f for f in str(params.get("subscribed_fields", "")).split(",") if f]
+        allowed = _SUBSCRIBABLE.get(account.kind, frozenset())
+        if not fields or any(f not in allowed for f in fields):
+            raise SimError(f"(#100) subscribed_fields must be some of {sorted(allowed)}")
+        state.subscriptions[account.account_id] = sorted(set(fields))
+        return {"success": True}
+    if method == "DELETE":
+        state.subscriptions.pop(account.account_id, None)
+        return {"success": True}
+    subscribed = state.subscriptions.get(account.account_id)
+    if not subscribed:
+        return {"data": []}
+    app = {"category": "Education", "link": "https://hallmonitor.example/", "name": "Hallmonitor"}
+    return {"data": [{**app, "id": "1234567890", "subscribed_fields": subscribed}]}
 
 
 def _usage_headers(account: SimAccount, state: SimState, usage: float | None) -> dict[str, str]:

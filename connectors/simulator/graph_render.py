@@ -109,6 +109,11 @@ def _field(obj: SimAccount | SimItem, kind: str, spec: FieldSpec, ctx: Ctx) -> A
             simple["fan_count"] = obj.fan_count if obj.fan_count is not None else obj.followers
         if name in simple:
             return simple[name]
+        if ig and name == "mentioned_comment":
+            mentioned = state.items.get(spec.modifiers.get("comment_id", ""))
+            if mentioned is None or mentioned.kind != "comment":
+                raise SimError("(#100) The comment_id modifier names no comment")
+            return render(mentioned, spec.sub, ctx)
         node = "IGUser" if ig else "Page"
     else:
         item = obj
@@ -124,6 +129,7 @@ def _field(obj: SimAccount | SimItem, kind: str, spec: FieldSpec, ctx: Ctx) -> A
                 "created_time": _time(item.created),
                 "permalink_url": f"https://www.facebook.com/{item.id}",
                 "from": who,
+                "updated_time": _time(state.updated(item)),
             }
         elif kind == "media":
             values |= {

@@ -7,6 +7,7 @@ import re
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -114,12 +115,16 @@ class SimState:
     def __init__(self, accounts: list[SimAccount]) -> None:
         self.accounts = list(accounts)
         self._by_token = {a.token: a for a in self.accounts}
+        self.listeners: list[Callable[[str, SimItem], None]] = []
+        """Told of each new comment ("add") and hide ("hide", "unhide"): the webhook sender."""
         self.clear()
 
     def clear(self) -> None:
         """Forget every post, comment, block, fault and counter."""
         self.items: dict[str, SimItem] = {}
         self.blocks: list[dict[str, str]] = []
+        self.subscriptions: dict[str, list[str]] = {}
+        """Webhook fields each account's Page has subscribed the app to (``subscribed_apps``)."""
         self.faults: list[Fault] = []
         self.requests: Counter[tuple[str, str, str]] = Counter()
         self.hourly: Counter[tuple[str, int]] = Counter()
@@ -173,6 +178,11 @@ class SimState:
         self.items[post_id] = item
         return item
 
+    def updated(self, post: SimItem) -> datetime:
+        """A post's ``updated_time``: when it was made or last commented on."""
+        times = [c.created for c in self.comments_on(post, stream=True)]
+        return max([post.created, *times])
+
     def posts(self, account: SimAccount) -> list[SimItem]:
         return [
             i
@@ -220,7 +230,16 @@ class SimState:
             parent_id=parent_item.id if parent_item is not None else None,
         )
         self.items[item.id] = item
+        self._emit("add", item)
         return item
+
+    def set_hidden(self, item: SimItem, hidden: bool) -> None:
+        item.hidden = hidden
+        self._emit("hide" if hidden else "unhide", item)
+
+    def _emit(self, verb: str, item: SimItem) -> None:
+        for listener in self.listeners:
+            listener(verb, item)
 
     def add_reply(self, account: SimAccount, parent: str, text: str) -> SimItem:
         """The account's own public reply."""

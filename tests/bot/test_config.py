@@ -384,3 +384,20 @@ def test_the_example_templates_render() -> None:
     data["schools"][0]["templates"] = tomllib.loads(line)
     config = parse_config(data)
     assert template_problems(config) == []
+
+
+def test_webhooks_enabled_need_both_secret_variables_and_report_them_missing() -> None:
+    data = _example()
+    data["webhooks"] = {"enabled": True, "app_secret_env": "META_APP_SECRET"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, source="config.toml")
+    assert (
+        "config.toml: webhooks: app_secret_env and verify_token_env are both needed when enabled"
+        in str(caught.value)
+    )
+
+    data["webhooks"]["verify_token_env"] = "META_VERIFY_TOKEN"
+    config = parse_config(data)
+    env = {"META_APP_SECRET": "s3cret-app-value", "META_VERIFY_TOKEN": "v3rify-value"}
+    assert {"META_APP_SECRET", "META_VERIFY_TOKEN"} <= set(config.missing_env({}))
+    assert {"s3cret-app-value", "v3rify-value"} <= set(config.secret_values(env))

@@ -7,6 +7,7 @@ import collections
 import email
 import os
 import random
+import re
 import sys
 from pathlib import Path
 from typing import IO
@@ -14,6 +15,7 @@ from typing import IO
 import pytest
 from aiohttp.test_utils import TestServer
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from bot.config import Config
@@ -53,6 +55,8 @@ def _champion_replies(config: Config) -> None:
     """Queue a reply to every open question, as a champion on the dashboard would."""
     engine = make_engine(config.database.url)
     try:
+        if not inspect(engine).has_table("queue_items"):
+            return  # killed before its first migration: nothing to reply to yet
         with session_scope(engine) as session:
             items = session.exec(select(QueueItem).where(QueueItem.label == "question")).all()
             for item in items:
@@ -86,6 +90,25 @@ async def _migrated(config: Config, process: asyncio.subprocess.Process, log_pat
             await asyncio.sleep(0.05)
     finally:
         engine.dispose()
+
+
+def _ended(pid: int) -> bool:
+    """The process has ended (a zombie waiting to be reaped counts as ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+async def _gone(pid: int, limit: float = 30.0) -> bool:
+    """Whether the process ends within ``limit`` seconds."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not _ended(pid):
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
 
 
 async def _bot(config_path: Path, log: IO[bytes], *extra: str) -> asyncio.subprocess.Process:
@@ -127,6 +150,12 @@ async def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
         if not feeder.done():
             feeder.cancel()
         log.close()
+
+    log_text = log_path.read_text()
+    children = {int(pid) for pid in re.findall(r"classifier process (\d+) loading", log_text)}
+    assert len(children) >= 2, "the bot runs its classifier in a process of its own"
+    for child in children:
+        assert await _gone(child), f"classifier process {child} outlived a killed bot"
 
     state = await sim.state()
     engine = make_engine(trust_config.database.url)

@@ -16,7 +16,7 @@ from models.migrate import current_revision, upgrade
 
 
 def test_upgrade_creates_the_declared_schema(engine: Engine) -> None:
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         diff = compare_metadata(context, SQLModel.metadata)
@@ -25,7 +25,7 @@ def test_upgrade_creates_the_declared_schema(engine: Engine) -> None:
 
 def test_upgrade_twice_is_harmless(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
 
 
 def _comment(account_id: int, platform_id: str, text: str) -> Comment:

@@ -1,0 +1,1 @@
+"""Pushed events: Meta webhooks received, stored first, then processed into comments."""
