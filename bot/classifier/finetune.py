@@ -29,7 +29,7 @@ from bot.classifier import model_files
 from bot.classifier.dataset import Example
 from bot.classifier.decision import Calibration, fuse, primaries
 from bot.classifier.inference import Reading, read
-from bot.classifier.network import CommentNet
+from bot.classifier.network import CommentNet, for_inference
 from bot.classifier.pii import personal_data
 from bot.classifier.text import normalise
 from bot.classifier.tokens import WINDOW, CommentTokenizer, pad
@@ -266,7 +266,8 @@ def train(
 ) -> str:
     """Fit, calibrate, index the neighbours and write the model directory; returns its version."""
     trained = fit(fit_examples, settings, progress)
-    runtime = trained.net  # float32, as it runs by default (see ``network.quantised``)
+    state = {name: t.detach().clone() for name, t in trained.net.trained_state().items()}
+    runtime = for_inference(trained.net)  # calibrate the network as it will run
     tokenizer = CommentTokenizer()
     progress(f"calibrating on {len(calibration_examples)} rows")
     readings = read(runtime, tokenizer, [e.text for e in calibration_examples])
@@ -291,7 +292,6 @@ def train(
         },
         "calibration_measured": measured,
     }
-    state = trained.net.trained_state()
     return model_files.save(out, state, calibration, meta, neighbours)
 
 
@@ -303,8 +303,8 @@ def recalibrate(
     net = CommentNet()
     net.load_word_embeddings()
     net.load_state_dict(stored.state, strict=False)
-    net.eval()
-    readings = read(net, CommentTokenizer(), [e.text for e in calibration_examples])
+    runtime = for_inference(net)
+    readings = read(runtime, CommentTokenizer(), [e.text for e in calibration_examples])
     calibration, measured = calibrate(readings, calibration_examples)
     progress(f"calibration: {calibration.as_json()} measured {measured}")
     model_files.recalibrate(directory, calibration, measured)

@@ -26,7 +26,7 @@ class Thresholds(BaseModel):
 
 
 # Measured on the calibration split of the training data (never trained on, and never the
-# evaluation set) with model 702f35a5f0dc. "P at t" is the precision of "primary label and
+# evaluation set) with model 254f64f3ff0a. "P at t" is the precision of "primary label and
 # its probability >= t". Reproduce: README, "The classifier".
 # The policy hides safeguarding, absence and personal data whatever the score (school
 # policy); auto_hide decides only for abuse and spam, which it hides without a person:
@@ -57,8 +57,8 @@ class ClassifierSettings(BaseModel):
     backend: Literal["embedded", "detoxify"] = "embedded"
     # A directory written by `hallmonitor train`; unset means the committed model.
     model_dir: Path | None = None
-    # int8 linear layers at load time: 2.4x the throughput, but a point less accurate, and a
-    # comment's scores then depend slightly on the batch it is read in. Off by default.
+    # int8 linear layers at load time: faster, but a point less accurate, and a comment's
+    # scores then depend slightly on the batch it is read in. Off by default.
     quantise: bool = False
     detoxify_model: DetoxifyModel = "original"
     detoxify_checkpoint: Path | None = None
