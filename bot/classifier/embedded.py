@@ -123,11 +123,9 @@ class EmbeddedClassifier(Classifier):
 
 def _build(stored: StoredModel, quantise: bool) -> Any:
     """The network with the packaged embeddings and the fine-tuned layers, ready to infer."""
-    from bot.classifier.network import CommentNet, for_inference
+    from bot.classifier.network import for_inference, from_state
 
-    net = CommentNet()
-    net.load_word_embeddings()
-    missing, unexpected = net.load_state_dict(stored.state, strict=False)
-    if unexpected or [name for name in missing if name != "word.weight"]:
-        raise ClassifierError(f"model weights do not fit the network: {missing + unexpected}")
-    return for_inference(net, quantise)
+    try:
+        return for_inference(from_state(stored.state), quantise)
+    except KeyError as exc:
+        raise ClassifierError(str(exc)) from exc

@@ -29,7 +29,7 @@ from bot.classifier import model_files
 from bot.classifier.dataset import Example
 from bot.classifier.decision import Calibration, fuse, primaries
 from bot.classifier.inference import Reading, read
-from bot.classifier.network import CommentNet, for_inference
+from bot.classifier.network import CommentNet, for_inference, from_state
 from bot.classifier.pii import personal_data
 from bot.classifier.text import normalise
 from bot.classifier.tokens import WINDOW, CommentTokenizer, pad
@@ -300,10 +300,7 @@ def recalibrate(
 ) -> Calibration:
     """Choose the thresholds of a stored model again (new stakes, new calibration rows)."""
     stored = model_files.load(directory)
-    net = CommentNet()
-    net.load_word_embeddings()
-    net.load_state_dict(stored.state, strict=False)
-    runtime = for_inference(net)
+    runtime = for_inference(from_state(stored.state))
     readings = read(runtime, CommentTokenizer(), [e.text for e in calibration_examples])
     calibration, measured = calibrate(readings, calibration_examples)
     progress(f"calibration: {calibration.as_json()} measured {measured}")

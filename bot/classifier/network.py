@@ -149,6 +149,16 @@ def _names() -> dict[str, str]:
 _NAMES = _names()
 
 
+def from_state(state: dict[str, torch.Tensor]) -> CommentNet:
+    """A network with the packaged word embeddings and fine-tuned ``state`` (the rest)."""
+    net = CommentNet()
+    net.load_word_embeddings()
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if unexpected or [name for name in missing if name != "word.weight"]:
+        raise KeyError(f"model weights do not fit the network: {missing + unexpected}")
+    return net
+
+
 def quantised(net: CommentNet) -> nn.Module:
     """int8 linear layers with per-channel scales: 2.4 times the throughput on a small CPU.
 
