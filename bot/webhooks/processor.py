@@ -65,7 +65,7 @@ class WebhookProcessor:
         wake_outbox: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utcnow,
         batch_size: int = 500,
-        concurrency: int = 16,
+        concurrency: int = 8,
     ) -> None:
         self._engine = engine
         self._pipeline = pipeline
@@ -76,6 +76,8 @@ class WebhookProcessor:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._again: set[int] = set()
+        """Accounts whose classification failed: classified again on the next drain."""
 
     def wake(self) -> None:
         self._wake.set()
@@ -101,12 +103,19 @@ class WebhookProcessor:
         handled = 0
         tried: set[int] = set()  # changes whose comment could not be read: next drain
         running: dict[int, asyncio.Task[_Work]] = {}
+        again = True  # accounts whose classification failed last time: one more try per drain
         async with self._lock:
             try:
                 while True:
                     pending = await asyncio.to_thread(self._load, set(running), tried)
                     for account_id, work in self._sort(pending).items():
                         running[account_id] = asyncio.create_task(self._account(work))
+                    if not running and self._again and again:
+                        again = False
+                        for account_id in self._again:
+                            work = _Work(account_id, {}, [], [], {}, {})
+                            running[account_id] = asyncio.create_task(self._account(work))
+                        self._again = set()
                     if not running:
                         return handled
                     finished, _ = await asyncio.wait(
@@ -175,6 +184,8 @@ class WebhookProcessor:
         return work
 
     async def _account(self, work: _Work) -> _Work:
+        """Store (a few accounts at a time), then classify: every account waiting for the
+        model at once, so the classifier process can batch their texts together."""
         async with self._slots:
             try:
                 await self._fetch_missing(work)
@@ -189,12 +200,19 @@ class WebhookProcessor:
                 work.retry.update(dict.fromkeys(work.done, "failed"))
                 work.done.clear()
                 return work
-            connector = self._connectors.get(work.account_id)
-            if connector is not None:
-                await self._pipeline.process(
-                    work.account_id, connector.capabilities, on_actions=self._wake_outbox
-                )
+        connector = self._connectors.get(work.account_id)
+        if connector is None:
             return work
+        try:
+            await self._pipeline.process(
+                work.account_id, connector.capabilities, on_actions=self._wake_outbox
+            )
+        except Exception:  # the task's edge: the comments are stored; the next pass classifies
+            _LOGGER.exception(
+                "classifying webhook comments failed", extra={"account": work.account_id}
+            )
+            self._again.add(work.account_id)
+        return work
 
     async def _fetch_missing(self, work: _Work) -> None:
         """Read by id the comments whose change carried too little."""
