@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.access import Viewer
 from bot.config import Config
+from bot.workspace.access import Viewer
 from models import Account, School
 
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.config import Config, load_config
 from bot.runtime import Bot
 from bot.sync import sync_config
-from bot.users import create_user
+from bot.workspace.users import create_user
 from connectors.simulator import SimAccount, create_app
 from models import Role, make_engine, session_scope
 from models.migrate import upgrade

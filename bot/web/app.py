@@ -12,7 +12,6 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
-from bot.auth import SignInLimiter
 from bot.config import Config
 from bot.web import views_admin, views_auth, views_item, views_mailbox, views_queue
 from bot.web.filters import install as install_filters
@@ -20,6 +19,7 @@ from bot.web.health import healthz
 from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, WAKE_OUTBOX
 from bot.web.proxy import forwarded_for
 from bot.web.security import require_sign_in, security_headers, session_secret, setup_sessions
+from bot.workspace.auth import SignInLimiter
 from models.types import utcnow
 
 HERE = Path(__file__).resolve().parent

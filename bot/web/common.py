@@ -12,9 +12,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.access import Viewer
 from bot.web.keys import CLOCK, CONFIG, ENGINE, VIEWER
 from bot.web.sessions import get_session
+from bot.workspace.access import Viewer
 from models import session_scope
 
 P = ParamSpec("P")

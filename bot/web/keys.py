@@ -8,9 +8,9 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.access import Viewer
-from bot.auth import SignInLimiter
 from bot.config import Config
+from bot.workspace.access import Viewer
+from bot.workspace.auth import SignInLimiter
 
 CONFIG = web.AppKey("config", Config)
 ENGINE = web.AppKey("engine", Engine)

@@ -14,11 +14,11 @@ from aiohttp.typedefs import Handler
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from bot.access import load_viewer
 from bot.config import Config
 from bot.web.common import CSRF_FIELD, db
 from bot.web.keys import VIEWER
 from bot.web.sessions import STORAGE, get_session, session_middleware
+from bot.workspace.access import load_viewer
 
 _LOGGER = logging.getLogger(__name__)
 

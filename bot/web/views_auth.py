@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.access import password_fingerprint
-from bot.auth import PasswordChangeError, authenticate, change_password, normalise_email
 from bot.web.common import db, flash, now, render, viewer
 from bot.web.keys import LIMITER
 from bot.web.security import safe_next
 from bot.web.sessions import get_session, new_session
+from bot.workspace.access import password_fingerprint
+from bot.workspace.auth import PasswordChangeError, authenticate, change_password, normalise_email
 
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your email address and password. After several failed attempts "

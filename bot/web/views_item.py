@@ -9,16 +9,16 @@ from aiohttp import web
 from bot.labels import Label
 from bot.outbox_status import unfinished
 from bot.policy import due_at
-from bot.triage_actions import (
+from bot.web.common import db, flash, not_found, now, render, viewer
+from bot.web.keys import ACTION_WAIT, CONFIG, WAKE_OUTBOX
+from bot.workspace.triage_actions import (
     ActionForbidden,
     ActionRefused,
     ActionRequest,
     DueTime,
     perform,
 )
-from bot.triage_item import item_view
-from bot.web.common import db, flash, not_found, now, render, viewer
-from bot.web.keys import ACTION_WAIT, CONFIG, WAKE_OUTBOX
+from bot.workspace.triage_item import item_view
 
 _POLL = 0.1
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.mailbox import list_messages, may_open, read_message
 from bot.web.common import not_found, render, viewer
 from bot.web.keys import CONFIG
+from bot.workspace.mailbox import list_messages, may_open, read_message
 
 
 def _maildir(request: web.Request) -> Path:

@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.labels import Label
-from bot.triage import AGE_CHOICES, PLATFORMS, STATUS_CHOICES, QueueFilters, list_queue
-from bot.triage_actions import ActionRefused, bulk
 from bot.web.common import db, flash, now, render, viewer
+from bot.workspace.triage import AGE_CHOICES, PLATFORMS, STATUS_CHOICES, QueueFilters, list_queue
+from bot.workspace.triage_actions import ActionRefused, bulk
 
 
 async def home(request: web.Request) -> web.StreamResponse:

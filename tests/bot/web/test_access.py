@@ -156,7 +156,7 @@ async def test_dsl_and_admin_read_safeguarding_text(client, seeded, email):
 
 
 async def test_dsl_of_another_school_does_not(client, seeded, engine):
-    from bot.users import create_user
+    from bot.workspace.users import create_user
     from models import Role, session_scope
 
     with session_scope(engine) as session:

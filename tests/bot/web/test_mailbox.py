@@ -15,11 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
-from bot.access import Viewer
 from bot.config import Config, EmailConfig
-from bot.mailbox import read_message, valid_name
 from bot.notify import Attachment, Email, build_message
 from bot.web.app import create_app
+from bot.workspace.access import Viewer
+from bot.workspace.mailbox import read_message, valid_name
 from models import Role
 from tests.bot.web.conftest import Clock, sign_in
 from tests.bot.web.factory import ADMIN, CHAMPION, DSL, SAFEGUARDING_TEXT, Seeded, make_config
@@ -238,14 +238,14 @@ async def test_a_malformed_file_is_skipped_with_one_log_line(client, maildir, ca
         b"Date: yesterday-ish\r\nTo: dsl@oakfield.example\r\nSubject: odd\r\n\r\nbody\r\n"
     )
     await sign_in(client, ADMIN)
-    with caplog.at_level(logging.WARNING, logger="bot.mailbox"):
+    with caplog.at_level(logging.WARNING, logger="bot.workspace.mailbox"):
         response = await client.get("/mailbox")
     html = await response.text()
     assert response.status == 200
     assert NEWEST in html
     assert "broken.eml" not in html
     assert "baddate.eml" not in html
-    records = [r for r in caplog.records if r.name == "bot.mailbox"]
+    records = [r for r in caplog.records if r.name == "bot.workspace.mailbox"]
     assert len(records) == 2
     assert {r.getMessage().split()[4] for r in records} == {
         "20250304T090000-broken.eml",

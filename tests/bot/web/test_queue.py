@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.access import load_viewer
 from bot.labels import Label
-from bot.triage import QueueFilters, list_queue
+from bot.workspace.access import load_viewer
+from bot.workspace.triage import QueueFilters, list_queue
 from models import Account, QueueItem, QueueStatus, session_scope
 from tests.bot.web.conftest import csrf_of, sign_in
 from tests.bot.web.factory import ADMIN, CHAMPION, NOW, add_item

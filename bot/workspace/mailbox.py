@@ -14,7 +14,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from bot.access import Viewer
+from bot.workspace.access import Viewer
 from models import Role
 
 _LOGGER = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from bot.access import Viewer, can_see_text
-from bot.triage import CLAIM_STALE, is_overdue
+from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.triage import CLAIM_STALE, is_overdue
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
 from connectors.records import Capability

@@ -12,8 +12,8 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from bot.access import Viewer, can_see_text
-from bot.triage import page_number
+from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.triage import page_number
 from models import AuditEntry, Classification, Comment, QueueItem
 
 AUDIT_PAGE = 100

@@ -12,8 +12,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.access import Viewer, can_see_text
 from bot.labels import Label
+from bot.workspace.access import Viewer, can_see_text
 from models import Comment, QueueItem, QueueStatus, School, User
 
 PAGE_SIZE = 50

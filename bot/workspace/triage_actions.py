@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot import audit, outbox
-from bot.access import Viewer, can_see_text
 from bot.labels import Label
 from bot.policy import DUE_AFTER
-from bot.triage_item import claim, load_visible, platform_capabilities
+from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.triage_item import claim, load_visible, platform_capabilities
 from connectors.records import Capability
 from models import ActionKind, Classification, Comment, QueueItem, QueueStatus, User
 
