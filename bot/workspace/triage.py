@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.labels import Label
-from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.access import RESTRICTED_LABELS, Viewer, can_see_text
 from models import Comment, QueueItem, QueueStatus, School, User
 
 PAGE_SIZE = 50
@@ -104,6 +104,8 @@ class QueuePage:
     page: int
     pages: int
     schools: list[tuple[str, str]] = field(default_factory=list)
+    with_dsl: int = 0
+    """Safeguarding items this viewer may not read: one line in the queue, not rows."""
 
 
 def visible_schools(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
@@ -127,6 +129,8 @@ def _filtered(
         stmt = stmt.where(col(QueueItem.school_id).in_(sorted(allowed)))
     if filters.school:
         stmt = stmt.where(QueueItem.school_id == filters.school)
+    if label and not viewer.lists_restricted:
+        stmt = stmt.where(col(QueueItem.label).not_in(sorted(RESTRICTED_LABELS)))
     if filters.platform:
         stmt = stmt.where(Comment.platform == filters.platform)
     if label and filters.label:
@@ -252,8 +256,12 @@ def list_queue(
         label=False,
     ).group_by(QueueItem.label)
     counts = dict.fromkeys(QUEUE_LABELS, 0)
+    with_dsl = 0
     for label, number in session.exec(counted).all():
-        counts[label] = number
+        if label in RESTRICTED_LABELS and not viewer.lists_restricted:
+            with_dsl += number
+        else:
+            counts[label] = number
     total = counts.get(filters.label, 0) if filters.label else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     return QueuePage(
@@ -263,6 +271,7 @@ def list_queue(
         page=filters.page,
         pages=pages,
         schools=visible_schools(session, viewer),
+        with_dsl=with_dsl,
     )
 
 
