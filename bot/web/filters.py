@@ -17,6 +17,7 @@ ACTION_NAMES = {
     "private_reply": "private reply",
     "alert": "DSL alert",
 }
+PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X"}
 STATUS_NAMES = {
     "pending": "queued",
     "in_flight": "sending",
@@ -62,6 +63,7 @@ def install(env: jinja2.Environment, config: Config) -> None:
     env.filters["ago"] = ago
     env.filters["label_name"] = lambda label: LABEL_NAMES.get(label, label)
     env.filters["action_name"] = lambda kind: ACTION_NAMES.get(kind, kind)
+    env.filters["platform_name"] = lambda platform: PLATFORM_NAMES.get(platform, platform)
     env.filters["action_status"] = lambda status: STATUS_NAMES.get(status, status)
     env.globals["css_url"] = _static_url("style.css")
     env.globals["js_url"] = _static_url("app.js")

@@ -12,6 +12,7 @@ from bot.policy import due_at
 from bot.web.common import db, flash, not_found, now, render, viewer
 from bot.web.keys import ACTION_WAIT, CONFIG, WAKE_OUTBOX
 from bot.workspace.triage_actions import (
+    PRIVATE_FIRST,
     ActionForbidden,
     ActionRefused,
     ActionRequest,
@@ -51,7 +52,11 @@ async def item_page(request: web.Request) -> web.Response:
     )
     if item is None:
         raise not_found()
-    context = {"item": item, "labels": [label.value for label in Label]}
+    context = {
+        "item": item,
+        "labels": [label.value for label in Label],
+        "private_first": item.label in PRIVATE_FIRST,
+    }
     return await render(request, "item.html", context)
 
 
@@ -64,6 +69,7 @@ async def item_action(request: web.Request) -> web.StreamResponse:
         text=str(form.get("text", "")),
         label=str(form.get("label", "")),
         note=str(form.get("note", "")),
+        confirm=str(form.get("confirm", "")),
     )
     try:
         outcome = await db(

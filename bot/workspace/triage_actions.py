@@ -34,6 +34,10 @@ ITEM_ACTIONS = (
     "claim",
 )
 BULK_ACTIONS = ("handled", "dismiss")
+PRIVATE_FIRST: frozenset[str] = frozenset(
+    {Label.SAFEGUARDING.value, Label.ABSENCE.value, Label.PERSONAL_DATA.value}
+)
+"""Labels the policy says must not be discussed in public: a public reply needs a second step."""
 MAX_REPLY = 8000
 X_REPLY = 280
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -62,6 +66,8 @@ class ActionRequest:
     text: str = ""
     label: str = ""
     note: str = ""
+    confirm: str = ""
+    """The second, deliberate step some actions need (a public reply on a private matter)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +160,15 @@ def perform(
     detail = ""
     match request.action:
         case "reply" | "private_reply":
+            if (
+                request.action == "reply"
+                and item.label in PRIVATE_FIRST
+                and request.confirm != "public"
+            ):
+                raise ActionRefused(
+                    "this is not for a public reply: send it privately, or tick "
+                    '"Yes, reply in public" if you are sure'
+                )
             text = _reply_text(request.text, comment.platform)
             private = request.action == "private_reply"
             kind = ActionKind.PRIVATE_REPLY if private else ActionKind.REPLY

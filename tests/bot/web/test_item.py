@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
 from sqlalchemy import Engine
@@ -224,3 +225,31 @@ async def test_evidence_export(client, seeded):
 async def test_unknown_item_is_404(client, seeded):
     await sign_in(client, ADMIN)
     assert (await client.get("/items/999999")).status == 404
+
+
+async def test_private_matters_reply_privately_first_public_only_when_confirmed(
+    client, seeded, engine
+):
+    await sign_in(client, DSL)
+    html = await (await client.get(f"/items/{seeded.safeguarding}")).text()
+    primary = re.findall(
+        r'<button type="submit" name="action" value="(\w+)" class="primary">', html
+    )
+    assert primary == ["private_reply"]
+    assert 'id="confirm-public"' in html
+    refused = await act(client, seeded.safeguarding, "reply", text="Please call us.")
+    assert refused.status == 303
+    assert _actions(engine) == []
+    sent = await act(client, seeded.safeguarding, "reply", text="Please call us.", confirm="public")
+    assert sent.status == 303
+    assert [a.kind for a in _actions(engine)] == [ActionKind.REPLY]
+
+
+async def test_ordinary_items_keep_the_public_reply_first(client, seeded):
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{seeded.question}")).text()
+    primary = re.findall(
+        r'<button type="submit" name="action" value="(\w+)" class="primary">', html
+    )
+    assert primary == ["reply"]
+    assert 'id="confirm-public"' not in html

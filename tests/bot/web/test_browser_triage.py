@@ -1,0 +1,64 @@
+"""A champion's day in a real browser: one pass through the queue, nothing missed.
+
+Desktop and phone widths; the loop (dashboard, simulator, outbox worker) is the one of
+``test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.web.factory import CHAMPION, DSL
+from tests.bot.web.test_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    DESKTOP,
+    PHONE,
+    _signed_in,
+    browser,
+    loop_setup,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.sqlite_only,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin"),
+]
+
+
+async def _fits(page, viewport) -> None:  # type: ignore[no-untyped-def]
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{page.url} scrolls sideways at {viewport['width']} px"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_champion_queue_starts_with_work_not_with_the_dsls_rows(
+    loop_setup, browser, viewport
+):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    assert await page.locator("#with-dsl").inner_text() == (
+        "1 with the DSL: safeguarding item only the school's Designated Safeguarding Lead "
+        "can read and act on. Nothing for you to do."
+    )
+    first = page.locator("ol.items .excerpt").first
+    assert "only the DSL" not in await first.inner_text()
+    assert await page.get_by_text("only the DSL can read it").count() == 0
+    await _fits(page, viewport)
+    await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_safeguarding_reply_is_private_first_public_behind_a_second_step(
+    loop_setup, browser, viewport
+):
+    assert loop_setup.seeded is not None
+    page = await _signed_in(browser, loop_setup.base, DSL, viewport)
+    await page.goto(f"/items/{loop_setup.seeded.safeguarding}")
+    primary = page.locator("button.primary")
+    assert await primary.inner_text() == "Send as private reply"
+    public = page.get_by_role("button", name="Send as public reply")
+    assert not await public.is_visible()
+    await page.get_by_text("Reply in public instead…").click()
+    assert await public.is_visible()
+    assert not await page.get_by_label("Yes, reply in public").is_checked()
+    await _fits(page, viewport)
+    await page.context.close()
