@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.bot.web import test_browser as base
 from tests.bot.web.factory import CHAMPION, DSL
-from tests.bot.web.test_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    DESKTOP,
-    PHONE,
-    _signed_in,
-    browser,
-    loop_setup,
-)
+from tests.bot.web.test_browser import CHROMIUM, DESKTOP, PHONE, _signed_in
+
+loop_setup = base.loop_setup
+browser = base.browser
 
 pytestmark = [
     pytest.mark.browser,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -23,6 +23,8 @@ from models import (
 )
 from tests.bot.web.conftest import act, form_value, sign_in
 from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item
+
+PRIMARY = r'<button type="submit" name="action" value="(\w+)" class="primary">'
 
 
 def _actions(engine: Engine) -> list[Action]:
