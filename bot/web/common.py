@@ -61,9 +61,12 @@ async def csrf_token(request: web.Request) -> str:
     return token
 
 
-async def flash(request: web.Request, message: str, kind: str = "info") -> None:
+async def flash(
+    request: web.Request, message: str, kind: str = "info", *, undo_item: int | None = None
+) -> None:
+    """A message for the next page; ``undo_item`` adds an Undo button that reopens that item."""
     session = await get_session(request)
-    session["flash"] = [*session.get("flash", []), [kind, message]][-5:]
+    session["flash"] = [*session.get("flash", []), [kind, message, undo_item]][-5:]
 
 
 async def render(

@@ -94,7 +94,7 @@ async def item_action(request: web.Request) -> web.StreamResponse:
         if wake is not None:
             wake()
             await _wait_for(request, outcome.action_ids)
-    await flash(request, outcome.message)
+    await flash(request, outcome.message, undo_item=item_id if outcome.undo else None)
     raise web.HTTPSeeOther(f"/items/{item_id}#actions")
 
 

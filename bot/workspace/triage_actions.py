@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import audit, outbox
 from bot.labels import Label
@@ -16,7 +16,7 @@ from bot.policy import DUE_AFTER
 from bot.workspace.access import Viewer, can_see_text
 from bot.workspace.triage_item import claim, load_visible, platform_capabilities
 from connectors.records import Capability
-from models import ActionKind, Classification, Comment, QueueItem, QueueStatus, User
+from models import Action, ActionKind, Classification, Comment, QueueItem, QueueStatus, User
 
 DueTime = Callable[[Label, datetime], datetime]
 
@@ -74,6 +74,16 @@ class ActionRequest:
 class ActionOutcome:
     message: str
     action_ids: list[int] = field(default_factory=list)
+    undo: str = ""
+    """The action that takes this one back ("reopen" after a dismiss), offered in the flash."""
+
+
+def _alerted(session: Session, item: QueueItem) -> bool:
+    """Has the DSL been sent an alert about this item (by the pipeline or a person)?"""
+    found = session.exec(
+        select(Action.id).where(Action.queue_item_id == item.id, Action.kind == ActionKind.ALERT)
+    ).first()
+    return found is not None
 
 
 def _user(session: Session, viewer: Viewer) -> User:
@@ -158,6 +168,7 @@ def perform(
     nonce, cid = request.nonce, comment.id
     ids: list[int] = []
     detail = ""
+    undo = ""
     match request.action:
         case "reply" | "private_reply":
             if (
@@ -193,6 +204,10 @@ def perform(
             message = f"{request.action.capitalize()} queued."
             detail = f"action #{ids[0]}"
         case "block":
+            if request.confirm != "block":
+                raise ActionRefused(
+                    'a block cannot be undone from here: confirm it with "Yes, block"'
+                )
             ids.append(
                 _enqueue(
                     session,
@@ -221,6 +236,11 @@ def perform(
                     )
                 )
         case "escalate":
+            if _alerted(session, item) and request.confirm != "again":
+                raise ActionRefused(
+                    "the DSL has been emailed about this item already; tick "
+                    '"Email the DSL again" to send another email'
+                )
             _set_status(item, QueueStatus.ESCALATED, now)
             note = request.note.strip()[:2000]
             ids.append(
@@ -244,6 +264,7 @@ def perform(
             }[request.action]
             _set_status(item, status, now)
             message = f"Item {status.value}."
+            undo = "reopen" if request.action == "dismiss" else ""
         case _:  # claim
             claim(session, viewer, item, now=now, force=True)
             message = "You have this item now."
@@ -259,7 +280,7 @@ def perform(
         comment_id=cid,
         detail=detail,
     )
-    return ActionOutcome(message=message, action_ids=ids)
+    return ActionOutcome(message=message, action_ids=ids, undo=undo)
 
 
 def _relabel(

@@ -59,3 +59,22 @@ async def test_safeguarding_reply_is_private_first_public_behind_a_second_step(
     assert not await page.get_by_label("Yes, reply in public").is_checked()
     await _fits(page, viewport)
     await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_block_asks_first_and_dismiss_can_be_undone(loop_setup, browser, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    await page.goto(f"/items/{loop_setup.item}")
+    yes = page.get_by_role("button", name="Yes, block Angry Parent")
+    assert not await yes.is_visible()
+    await page.get_by_text("Block the author…").click()
+    assert await yes.is_visible()
+    await _fits(page, viewport)
+    await page.get_by_role("button", name="Dismiss", exact=True).click()
+    await page.wait_for_load_state("load")
+    assert "Item dismissed." in await page.locator(".flashes").inner_text()
+    await page.get_by_role("button", name="Undo").click()
+    await page.wait_for_load_state("load")
+    assert "Item open." in await page.locator(".flashes").inner_text()
+    assert await page.get_by_role("button", name="Dismiss", exact=True).is_visible()
+    await page.context.close()

@@ -81,7 +81,7 @@ async def test_edited_reply_goes_through_the_outbox_once(client, seeded, engine,
 async def test_results_of_the_worker_are_shown(client, seeded, engine):
     await sign_in(client, CHAMPION)
     await act(client, seeded.abuse, "hide")
-    await act(client, seeded.abuse, "block")
+    await act(client, seeded.abuse, "block", confirm="block")
     with session_scope(engine) as session:
         hide, block = session.exec(select(Action).order_by(col(Action.id))).all()
         hide.status = ActionStatus.DONE
@@ -255,3 +255,49 @@ async def test_ordinary_items_keep_the_public_reply_first(client, seeded):
     )
     assert primary == ["reply"]
     assert 'id="confirm-public"' not in html
+
+
+async def test_block_needs_its_confirmation(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "<summary>Block the author…" in html
+    refused = await act(client, seeded.abuse, "block")
+    assert "Not done: a block cannot be undone from here" in await _followed(client, refused)
+    assert _actions(engine) == []
+    await act(client, seeded.abuse, "block", confirm="block")
+    assert [a.kind for a in _actions(engine)] == [ActionKind.BLOCK]
+
+
+async def test_dismiss_offers_undo(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    response = await act(client, seeded.question, "dismiss")
+    html = await _followed(client, response)
+    assert "Item dismissed." in html
+    assert 'value="reopen" class="link" id="undo">Undo</button>' in html
+    assert _item(engine, seeded.question).status is QueueStatus.DISMISSED
+    token = form_value(html, "csrf")
+    undo = re.search(r'action="/items/(\d+)/act" class="inline-form undo">', html)
+    assert undo is not None
+    assert int(undo.group(1)) == seeded.question
+    await client.post(
+        f"/items/{seeded.question}/act",
+        data={"csrf": token, "nonce": "undo-nonce-1", "action": "reopen"},
+    )
+    assert _item(engine, seeded.question).status is QueueStatus.OPEN
+
+
+async def test_escalating_twice_needs_a_deliberate_second_email(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "escalate")
+    html = await (await client.get(f"/items/{seeded.question}")).text()
+    assert 'id="already-alerted"' in html
+    again = await act(client, seeded.question, "escalate")
+    assert "emailed about this item already" in await _followed(client, again)
+    assert [a.kind for a in _actions(engine)] == [ActionKind.ALERT]
+    await act(client, seeded.question, "escalate", confirm="again")
+    assert [a.kind for a in _actions(engine)] == [ActionKind.ALERT, ActionKind.ALERT]
+
+
+async def _followed(client, response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status == 303
+    return await (await client.get(response.headers["Location"])).text()
