@@ -16,10 +16,11 @@ from bot.config import Config
 from bot.web import views_admin, views_auth, views_item, views_mailbox, views_queue
 from bot.web.filters import install as install_filters
 from bot.web.health import healthz
-from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, WAKE_OUTBOX
+from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, PRESENCE, WAKE_OUTBOX
 from bot.web.proxy import forwarded_for
 from bot.web.security import require_sign_in, security_headers, session_secret, setup_sessions
 from bot.workspace.auth import SignInLimiter
+from bot.workspace.presence import Presence
 from models.types import utcnow
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +45,7 @@ def create_app(
     app[ACTION_WAIT] = action_wait if wake_outbox is not None else 0.0
     app[CLOCK] = clock
     app[LIMITER] = limiter or SignInLimiter()
+    app[PRESENCE] = Presence()
     if config.dashboard.trusted_proxies:
         app.middlewares.append(forwarded_for(config.dashboard.trusted_proxies))
     app.middlewares.append(security_headers)

@@ -10,7 +10,7 @@ from bot.labels import Label
 from bot.outbox_status import unfinished
 from bot.policy import due_at
 from bot.web.common import db, flash, not_found, now, render, viewer
-from bot.web.keys import ACTION_WAIT, CONFIG, WAKE_OUTBOX
+from bot.web.keys import ACTION_WAIT, CONFIG, PRESENCE, WAKE_OUTBOX
 from bot.workspace.triage_actions import (
     PRIVATE_FIRST,
     ActionForbidden,
@@ -47,13 +47,14 @@ async def item_page(request: web.Request) -> web.Response:
         viewer(request),
         _item_id(request),
         now=now(request),
-        claim_it=True,
         x_tier=_x_tier(request),
     )
     if item is None:
         raise not_found()
+    who = viewer(request)
     context = {
         "item": item,
+        "viewing": request.app[PRESENCE].saw(item.id, who.id, who.display, now(request)),
         "labels": [label.value for label in Label],
         "private_first": item.label in PRIVATE_FIRST,
     }

@@ -267,7 +267,7 @@ def perform(
             undo = "reopen" if request.action == "dismiss" else ""
         case _:  # claim
             claim(session, viewer, item, now=now, force=True)
-            message = "You have this item now."
+            message = "You have taken this item: the others see that you are on it."
     if request.action != "claim" and item.first_human_action_at is None:
         item.first_human_action_at = now
     item.updated_at = now

@@ -276,10 +276,11 @@ def item_view(
     item_id: int,
     *,
     now: datetime,
-    claim_it: bool = False,
     x_tier: str = "basic",
 ) -> ItemView | None:
-    """The item as this viewer may see it; ``None`` (a 404) if not theirs to see."""
+    """The item as this viewer may see it; ``None`` (a 404) if not theirs to see.
+
+    Reading never claims: a person takes an item with "Take it" (the ``claim`` action)."""
     found = load_visible(session, viewer, item_id)
     if found is None:
         return None
@@ -287,8 +288,6 @@ def item_view(
     assert item.id is not None
     assert comment.id is not None
     readable = can_see_text(viewer, item.school_id, item.label)
-    if claim_it and readable and item.status in (QueueStatus.OPEN, QueueStatus.ESCALATED):
-        claim(session, viewer, item, now=now, force=False)
     school = session.get(School, item.school_id)
     account = session.get(Account, comment.account_id)
     claim_live = item.claimed_at is not None and item.claimed_at > now - CLAIM_STALE

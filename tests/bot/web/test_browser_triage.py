@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.bot.web import test_browser as base
-from tests.bot.web.factory import CHAMPION, DSL
+from tests.bot.web.factory import ADMIN, CHAMPION, DSL
 from tests.bot.web.test_browser import CHROMIUM, DESKTOP, PHONE, _signed_in
 
 loop_setup = base.loop_setup
@@ -78,3 +78,23 @@ async def test_block_asks_first_and_dismiss_can_be_undone(loop_setup, browser, v
     assert "Item open." in await page.locator(".flashes").inner_text()
     assert await page.get_by_role("button", name="Dismiss", exact=True).is_visible()
     await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_browsing_admin_claims_nothing_take_it_does(loop_setup, browser, viewport):
+    admin = await _signed_in(browser, loop_setup.base, ADMIN, viewport)
+    await admin.goto(f"/items/{loop_setup.item}")
+    champion = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    assert "with admin" not in await champion.locator("main").inner_text()
+    await champion.goto(f"/items/{loop_setup.item}")
+    assert await champion.locator("#claim-banner").count() == 0
+    viewing = await champion.locator("#viewing").inner_text()
+    assert viewing == "Also looking at it now: admin@riverside.example"
+    await champion.get_by_role("button", name="Take it", exact=True).click()
+    await champion.wait_for_load_state("load")
+    assert "You have taken this item" in await champion.locator("#claim-banner").inner_text()
+    await _fits(champion, viewport)
+    await admin.goto(f"/items/{loop_setup.item}")
+    assert "Olive Champion has taken this item" in await admin.locator("#claim-banner").inner_text()
+    await admin.context.close()
+    await champion.context.close()

@@ -192,18 +192,27 @@ async def test_dismiss_handle_reopen_and_audit(client, seeded, engine):
     assert "No entries match" in other
 
 
-async def test_claim_shows_who_has_the_item(client, seeded):
+async def test_reading_does_not_claim_take_it_does_and_viewers_show_apart(client, seeded):
+    await sign_in(client, ADMIN)
+    browsing = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert 'id="take-it">Take it</button>' in browsing
     await sign_in(client, CHAMPION)
     mine = await (await client.get(f"/items/{seeded.abuse}")).text()
-    assert "You have this item" in mine
+    assert "has taken this item" not in mine
+    assert "Also looking at it now: admin@riverside.example" in mine
+    assert "with admin" not in await (await client.get("/queue")).text()
+    await act(client, seeded.abuse, "claim")
+    taken = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "You have taken this item" in taken
+    assert 'id="take-it"' not in taken
     await sign_in(client, DSL)
     theirs = await (await client.get(f"/items/{seeded.abuse}")).text()
-    assert "Olive Champion</strong> has this item open" in theirs
+    assert "Olive Champion</strong> has taken this item" in theirs
+    assert 'id="take-it">Take it over</button>' in theirs
     queue = await (await client.get("/queue")).text()
     assert "with Olive Champion" in queue
     await act(client, seeded.abuse, "claim")
-    taken = await (await client.get(f"/items/{seeded.abuse}")).text()
-    assert "You have this item" in taken
+    assert "You have taken this item" in await (await client.get(f"/items/{seeded.abuse}")).text()
 
 
 async def test_evidence_export(client, seeded):
