@@ -85,7 +85,8 @@ class QueueRow:
     platform: str
     label: str
     status: str
-    created_at: datetime
+    posted_at: datetime
+    """When the author posted it: the one time the queue shows."""
     due_at: datetime | None
     overdue: bool
     needs_review: bool
@@ -177,7 +178,7 @@ def list_queue(
         Comment.platform,
         QueueItem.label,
         QueueItem.status,
-        QueueItem.created_at,
+        Comment.created_at,
         QueueItem.due_at,
         QueueItem.needs_review,
         Comment.hidden,
@@ -211,7 +212,7 @@ def list_queue(
         platform,
         label,
         status,
-        created_at,
+        posted_at,
         due_at,
         needs_review,
         hidden,
@@ -234,7 +235,7 @@ def list_queue(
                 platform=platform,
                 label=label,
                 status=QueueStatus(status).value,
-                created_at=created_at,
+                posted_at=posted_at,
                 due_at=due_at,
                 overdue=is_overdue(due_at, status, now),
                 needs_review=needs_review,

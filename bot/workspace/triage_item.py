@@ -130,6 +130,18 @@ class ItemView:
     alerted: bool
 
     @property
+    def read_late(self) -> str:
+        """How long after posting Hallmonitor read it, when that matters (a minute or more)."""
+        minutes = int((self.created_at - self.commented_at).total_seconds() // 60)
+        if minutes < 1:
+            return ""
+        if minutes < 120:
+            return f"{minutes} min"
+        if minutes < 48 * 60:
+            return f"{minutes // 60} h"
+        return f"{minutes // 1440} days"
+
+    @property
     def active(self) -> bool:
         return self.status in (QueueStatus.OPEN.value, QueueStatus.ESCALATED.value)
 

@@ -98,3 +98,15 @@ async def test_browsing_admin_claims_nothing_take_it_does(loop_setup, browser, v
     assert "Olive Champion has taken this item" in await admin.locator("#claim-banner").inner_text()
     await admin.context.close()
     await champion.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_queue_and_item_show_the_same_posted_time(loop_setup, browser, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    card = page.locator("li.item-card", has_text="You lot are useless idiots")
+    queue_time = await card.locator("time").get_attribute("datetime")
+    assert "posted" in await card.locator(".meta.small").inner_text()
+    await page.goto(f"/items/{loop_setup.item}")
+    item_time = await page.locator("dl.facts time").get_attribute("datetime")
+    assert queue_time == item_time
+    await page.context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from models import (
     ActionStatus,
     AuditEntry,
     Classification,
+    Comment,
     QueueItem,
     QueueStatus,
     session_scope,
@@ -310,3 +312,25 @@ async def test_escalating_twice_needs_a_deliberate_second_email(client, seeded, 
 async def _followed(client, response) -> str:  # type: ignore[no-untyped-def]
     assert response.status == 303
     return await (await client.get(response.headers["Location"])).text()
+
+
+async def test_one_clock_posted_everywhere_read_time_where_it_matters(client, seeded, engine):
+    with session_scope(engine) as session:
+        item = session.get(QueueItem, seeded.question)
+        assert item is not None
+        comment = session.get(Comment, item.comment_id)
+        assert comment is not None
+        comment.created_at = item.created_at - timedelta(hours=30)  # read late: an X poll
+    await sign_in(client, CHAMPION)
+    queue = await (await client.get("/queue")).text()
+    card = queue[queue.index(f'href="/items/{seeded.question}"') :]
+    assert "posted <time" in card
+    assert ">3 d ago</time>" in card[: card.index("</li>")]  # posted 3 d ago, read 2 d ago
+    page = await (await client.get(f"/items/{seeded.question}")).text()
+    assert "<dt>Posted</dt>" in page
+    assert "Hallmonitor read it" in page
+    assert "30 h after it was posted" in page
+    fresh = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert 'id="read-at"' not in fresh
+    evidence = await (await client.get(f"/items/{seeded.question}/evidence")).text()
+    assert "Read by Hallmonitor" in evidence
