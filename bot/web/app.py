@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from bot.config import Config
 from bot.web import views_admin, views_auth, views_item, views_mailbox, views_queue
+from bot.web.errors import error_pages
 from bot.web.filters import install as install_filters
 from bot.web.health import healthz
 from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, PRESENCE, WAKE_OUTBOX
@@ -51,6 +52,7 @@ def create_app(
     app.middlewares.append(security_headers)
     setup_sessions(app, config, secret_key or session_secret(config))
     app.middlewares.append(require_sign_in)
+    app.middlewares.append(error_pages)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

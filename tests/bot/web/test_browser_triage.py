@@ -110,3 +110,15 @@ async def test_queue_and_item_show_the_same_posted_time(loop_setup, browser, vie
     item_time = await page.locator("dl.facts time").get_attribute("datetime")
     assert queue_time == item_time
     await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_not_found_is_a_page_with_a_way_back(loop_setup, browser, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    response = await page.goto("/items/999999")
+    assert response.status == 404
+    assert await page.get_by_role("heading", name="Not found").is_visible()
+    await _fits(page, viewport)
+    await page.get_by_role("link", name="Go to the queue").click()
+    await page.wait_for_url("**/queue")
+    await page.context.close()

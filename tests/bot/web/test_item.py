@@ -237,7 +237,15 @@ async def test_evidence_export(client, seeded):
 
 async def test_unknown_item_is_404(client, seeded):
     await sign_in(client, ADMIN)
-    assert (await client.get("/items/999999")).status == 404
+    response = await client.get("/items/999999")
+    assert response.status == 404
+    html = await response.text()
+    assert '<nav aria-label="Main">' in html
+    assert '<a href="/queue">Go to the queue</a>' in html
+    assert "belongs to a school that is not yours" in html
+    unknown = await client.get("/no/such/page")
+    assert unknown.status == 404
+    assert '<nav aria-label="Main">' in await unknown.text()
 
 
 async def test_private_matters_reply_privately_first_public_only_when_confirmed(

@@ -58,7 +58,8 @@ def maildir(tmp_path: Path) -> Path:
         OLDEST,
         to=[DSL],
         subject="[Hallmonitor] Escalated to the DSL: Oakfield Primary (facebook)",
-        text="An escalated comment.",
+        text="An escalated comment.\nOpen it: http://127.0.0.1:8080/items/42\n"
+        "Not ours: https://evil.example/items/43",
         day=1,
     )
     _write(
@@ -271,3 +272,11 @@ async def test_message_is_shown_as_text_never_html(client):
     assert "Safeguarding concern: Oakfield Primary (facebook)" in html
     assert "Sun 2 Mar 2025" not in html
     assert "Mon 3 Mar 2025, 09:00" in html
+
+
+async def test_the_link_to_the_item_can_be_clicked_and_only_that_one(client):
+    await sign_in(client, DSL)
+    html = await (await client.get(f"/mailbox/{OLDEST}")).text()
+    assert '<a href="/items/42">http://127.0.0.1:8080/items/42</a>' in html
+    assert "https://evil.example/items/43" in html
+    assert 'href="https://evil.example' not in html
