@@ -12,6 +12,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.config import Config
+from bot.labels import Label
+from bot.policy import due_at
 from bot.web.keys import CLOCK, CONFIG, ENGINE, VIEWER
 from bot.web.sessions import get_session
 from bot.workspace.access import Viewer
@@ -37,6 +40,11 @@ async def db(
             return fn(session, *args, **kwargs)
 
     return await asyncio.to_thread(run)
+
+
+def due_time(config: Config) -> Callable[[Label, datetime], datetime]:
+    """An item's due time under the config's ``[queue]``, for relabelling."""
+    return lambda label, received: due_at(label, received, config.queue, config.trust.tz)
 
 
 def now(request: web.Request) -> datetime:

@@ -7,10 +7,10 @@ import asyncio
 from aiohttp import web
 
 from bot.labels import Label
-from bot.outbox_status import unfinished
-from bot.policy import due_at
-from bot.web.common import db, flash, not_found, now, render, viewer
+from bot.outbox_status import failures, unfinished
+from bot.web.common import db, due_time, flash, not_found, now, render, viewer
 from bot.web.keys import ACTION_WAIT, CONFIG, PRESENCE, WAKE_OUTBOX
+from bot.workspace.triage import neighbours
 from bot.workspace.triage_actions import (
     PRIVATE_FIRST,
     ActionForbidden,
@@ -20,8 +20,11 @@ from bot.workspace.triage_actions import (
     perform,
 )
 from bot.workspace.triage_item import item_view
+from bot.workspace.wording import advice
 
 _POLL = 0.1
+ADVANCE = frozenset({"reply", "private_reply", "handled", "dismiss", "escalate"})
+"""Actions that finish an item: the page moves on to the next open one."""
 
 
 def _item_id(request: web.Request) -> int:
@@ -32,8 +35,7 @@ def _item_id(request: web.Request) -> int:
 
 
 def _due(request: web.Request) -> DueTime:
-    config = request.app[CONFIG]
-    return lambda label, received: due_at(label, received, config.queue, config.trust.tz)
+    return due_time(request.app[CONFIG])
 
 
 def _x_tier(request: web.Request) -> str:
@@ -52,7 +54,10 @@ async def item_page(request: web.Request) -> web.Response:
     if item is None:
         raise not_found()
     who = viewer(request)
+    previous, following = await db(request, neighbours, who, item.id, now=now(request))
     context = {
+        "previous": previous,
+        "following": following,
         "item": item,
         "viewing": request.app[PRESENCE].saw(item.id, who.id, who.display, now(request)),
         "labels": [label.value for label in Label],
@@ -90,12 +95,26 @@ async def item_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther(f"/items/{item_id}") from None
     if outcome is None:
         raise not_found()
+    message, kind = outcome.message, "info"
     if outcome.action_ids:
         wake = request.app[WAKE_OUTBOX]
         if wake is not None:
             wake()
             await _wait_for(request, outcome.action_ids)
-    await flash(request, outcome.message, undo_item=item_id if outcome.undo else None)
+        failed = await db(request, failures, outcome.action_ids)
+        if failed:
+            message, kind = f"Not done on the platform: {advice(failed[0])}", "error"
+        elif not await db(request, unfinished, outcome.action_ids):
+            message += " Done on the platform."
+    undo = item_id if outcome.undo else None
+    if action.action in ADVANCE and kind != "error":
+        _, following = await db(request, neighbours, viewer(request), item_id, now=now(request))
+        await flash(request, f"#{item_id}: {message}", kind, undo_item=undo)
+        if following is None:
+            await flash(request, "That was the last open item: the queue is clear.")
+            raise web.HTTPSeeOther("/queue")
+        raise web.HTTPSeeOther(f"/items/{following}")
+    await flash(request, message, kind, undo_item=undo)
     raise web.HTTPSeeOther(f"/items/{item_id}#actions")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -274,6 +274,37 @@ def list_queue(
         schools=visible_schools(session, viewer),
         with_dsl=with_dsl,
     )
+
+
+def neighbours(
+    session: Session, viewer: Viewer, item_id: int, *, now: datetime
+) -> tuple[int | None, int | None]:
+    """The previous and next open items around this one, in the queue's own order.
+
+    Works whatever this item's status is now, so after "handled" the next one is still next."""
+    item = session.get(QueueItem, item_id)
+    if item is None:
+        return None, None
+    key = (col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id))
+    here = (item.priority, item.created_at, item_id)
+
+    def after(forward: bool) -> Any:
+        def cmp(column: Any, value: Any) -> Any:
+            return column > value if forward else column < value
+
+        return or_(
+            cmp(key[0], here[0]),
+            and_(key[0] == here[0], cmp(key[1], here[1])),
+            and_(key[0] == here[0], key[1] == here[1], cmp(key[2], here[2])),
+        )
+
+    found = []
+    for forward in (False, True):
+        stmt: Any = sa_select(col(QueueItem.id))
+        stmt = _filtered(stmt, viewer, QueueFilters(), now, label=True).where(after(forward))
+        order = key if forward else tuple(column.desc() for column in key)
+        found.append(session.execute(stmt.order_by(*order).limit(1)).scalar())
+    return found[0], found[1]
 
 
 def page_number(query: Mapping[str, Any]) -> int:

@@ -4,6 +4,7 @@ step into the audit log."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +34,7 @@ ITEM_ACTIONS = (
     "reopen",
     "claim",
 )
-BULK_ACTIONS = ("handled", "dismiss")
+BULK_ACTIONS = ("handled", "dismiss", "hide", "relabel")
 PRIVATE_FIRST: frozenset[str] = frozenset(
     {Label.SAFEGUARDING.value, Label.ABSENCE.value, Label.PERSONAL_DATA.value}
 )
@@ -328,35 +329,50 @@ def _relabel(
 class BulkOutcome:
     changed: int
     skipped: int
+    refused: list[str] = field(default_factory=list)
+    """Why items this viewer may act on were not changed (the platform cannot hide, say)."""
 
 
 def bulk(
-    session: Session, viewer: Viewer, item_ids: Iterable[int], action: str, *, now: datetime
+    session: Session,
+    viewer: Viewer,
+    item_ids: Iterable[int],
+    action: str,
+    *,
+    now: datetime,
+    nonce: str = "",
+    label: str = "",
+    x_tier: str = "basic",
+    due: DueTime = default_due,
 ) -> BulkOutcome:
-    """Mark many items handled or dismissed; items not this viewer's to act on are skipped."""
+    """Do one action to many items, each exactly as on its own page (access, outbox, audit).
+
+    Items not this viewer's to act on are skipped; one that cannot be done is refused."""
     if action not in BULK_ACTIONS:
-        raise ActionRefused("choose handled or dismiss")
-    status = QueueStatus.HANDLED if action == "handled" else QueueStatus.DISMISSED
-    user = _user(session, viewer)
+        raise ActionRefused("choose handled, dismiss, hide or relabel")
+    if action == "relabel":
+        try:
+            Label(label)
+        except ValueError:
+            raise ActionRefused("choose the label to give them") from None
+    # The form's nonce keys the outbox rows (hide, an alert); a form without one gets its own.
+    request = ActionRequest(
+        action=action,
+        nonce=nonce if _NONCE.match(nonce) else secrets.token_urlsafe(12),
+        label=label,
+    )
     changed = skipped = 0
+    refused: list[str] = []
     for item_id in sorted(set(item_ids))[:500]:
-        found = load_visible(session, viewer, item_id)
-        if found is None or not can_see_text(viewer, found[0].school_id, found[0].label):
-            skipped += 1
+        try:
+            done = perform(session, viewer, item_id, request, now=now, x_tier=x_tier, due=due)
+        except ActionForbidden:
+            done = None
+        except ActionRefused as exc:
+            refused.append(f"#{item_id}: {exc}")
             continue
-        item = found[0]
-        _set_status(item, status, now)
-        item.updated_at = now
-        if item.first_human_action_at is None:
-            item.first_human_action_at = now
-        audit.record(
-            session,
-            action,
-            user=user,
-            school_id=item.school_id,
-            queue_item_id=item.id,
-            comment_id=item.comment_id,
-            detail="bulk",
-        )
-        changed += 1
-    return BulkOutcome(changed=changed, skipped=skipped)
+        if done is None:
+            skipped += 1
+        else:
+            changed += 1
+    return BulkOutcome(changed=changed, skipped=skipped, refused=refused)

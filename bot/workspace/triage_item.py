@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.audit_groups import AuditEvent, group_events
 from bot.workspace.triage import CLAIM_STALE, is_overdue
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
@@ -69,6 +70,9 @@ class AuditView:
     actor: str
     action: str
     detail: str
+    school_id: str | None = None
+    item_id: int | None = None
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,12 @@ class ItemView:
         if minutes < 48 * 60:
             return f"{minutes // 60} h"
         return f"{minutes // 1440} days"
+
+    @property
+    def history(self) -> list[AuditEvent]:
+        """The audit rows in plain words, a request and its result as one event."""
+        groups = group_events(self.audit)
+        return groups[0].events if groups else []
 
     @property
     def active(self) -> bool:

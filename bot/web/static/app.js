@@ -1,6 +1,7 @@
 // Progressive enhancement only: everything works without this file.
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
+
+function setUpSelectAll() {
   const bar = document.querySelector("#bulk .bulk-bar");
   if (!bar) return;
   const boxes = () => document.querySelectorAll('#bulk input[name="item"]');
@@ -14,4 +15,66 @@ document.addEventListener("DOMContentLoaded", () => {
   const wrap = document.createElement("span");
   wrap.append(all, label);
   bar.prepend(wrap);
+}
+
+// Keyboard triage: j/k move, Enter opens, x ticks, r/h/m/d/e act, u goes back, ? lists keys.
+function typing(target) {
+  return target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+function moveInQueue(step) {
+  const links = Array.from(document.querySelectorAll("ol.items .excerpt a"));
+  if (!links.length) return false;
+  const at = links.indexOf(document.activeElement);
+  const next = at < 0 ? 0 : Math.min(links.length - 1, Math.max(0, at + step));
+  document.querySelectorAll("ol.items .item-card.current").forEach((c) => c.classList.remove("current"));
+  links[next].closest(".item-card").classList.add("current");
+  links[next].focus();
+  links[next].scrollIntoView({ block: "nearest" });
+  return true;
+}
+
+function tickInQueue() {
+  const card = document.activeElement && document.activeElement.closest(".item-card");
+  const box = card && card.querySelector('input[name="item"]');
+  if (box) box.checked = !box.checked;
+}
+
+function onKey(event) {
+  const help = document.getElementById("keys-help");
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target instanceof HTMLTextAreaElement) {
+    const form = event.target.form;
+    const send = form && (form.querySelector("[data-send]") || form.querySelector('button[value="escalate"]'));
+    if (send) { event.preventDefault(); form.requestSubmit(send); }
+    return;
+  }
+  if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+  if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "?") {
+    event.preventDefault();
+    if (help && help.open) help.close(); else if (help) help.showModal();
+    return;
+  }
+  if (help && help.open) return;
+  const inQueue = document.querySelector("ol.items") !== null;
+  if (inQueue && (event.key === "j" || event.key === "k")) {
+    if (moveInQueue(event.key === "j" ? 1 : -1)) event.preventDefault();
+    return;
+  }
+  if (inQueue && event.key === "x") { tickInQueue(); event.preventDefault(); return; }
+  const target = document.querySelector(`[data-key="${CSS.escape(event.key)}"]`);
+  if (!target) return;
+  event.preventDefault();
+  if (target instanceof HTMLTextAreaElement) {
+    target.focus();
+    target.scrollIntoView({ block: "center" });
+  } else {
+    target.click();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpSelectAll();
+  document.addEventListener("keydown", onKey);
 });

@@ -192,7 +192,13 @@ async def test_champion_edits_and_sends_the_reply_the_simulator_gets_it(loop_set
     edited = "Please keep comments respectful. We have hidden this one. Oakfield office"
     await box.fill(edited)
     await page.get_by_role("button", name="Send as public reply").click()
-    await page.wait_for_url(f"**/items/{loop.item}#actions")
+    await page.wait_for_load_state("load")
+    # The reply finishes the item: the next one opens, and the message says it went.
+    flashes = await page.locator(".flashes").inner_text()
+    assert (
+        f"#{loop.item}: Public reply queued; item marked handled. Done on the platform." in flashes
+    )
+    await page.goto(f"/items/{loop.item}")
     row = page.locator("table.actions tbody tr").first
     assert await row.locator(".result").inner_text() == "sent"
     assert edited in await row.inner_text()

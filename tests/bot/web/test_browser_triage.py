@@ -6,11 +6,17 @@ Desktop and phone widths; the loop (dashboard, simulator, outbox worker) is the 
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+
+from bot.labels import Label
+from models import Account, QueueItem, QueueStatus, session_scope
+from models.types import utcnow
 from tests.bot.web import test_browser as base
-from tests.bot.web.factory import ADMIN, CHAMPION, DSL
-from tests.bot.web.test_browser import CHROMIUM, DESKTOP, PHONE, _signed_in
+from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item
+from tests.bot.web.test_browser import CHROMIUM, DESKTOP, PHONE, SIM_ACCOUNT, _signed_in
 
 loop_setup = base.loop_setup
 browser = base.browser
@@ -120,5 +126,104 @@ async def test_not_found_is_a_page_with_a_way_back(loop_setup, browser, viewport
     assert await page.get_by_role("heading", name="Not found").is_visible()
     await _fits(page, viewport)
     await page.get_by_role("link", name="Go to the queue").click()
+    await page.wait_for_url("**/queue")
+    await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_audit_log_reads_as_plain_words_one_event_a_row(loop_setup, browser, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    await page.goto(f"/items/{loop_setup.item}")
+    await page.get_by_role("button", name="Hide comment").click()
+    await page.wait_for_url(f"**/items/{loop_setup.item}#actions")
+    await page.goto(f"/audit?item={loop_setup.item}")
+    group = page.locator(f'section[aria-label="Item {loop_setup.item}"]')
+    assert "Oakfield Primary · Facebook" in await group.locator("h2").inner_text()
+    events = group.locator("li.event")
+    assert await events.count() == 1
+    text = await events.first.inner_text()
+    assert f"{CHAMPION}: Hid the comment: done" in text
+    assert "hide_done" not in await page.locator("main").inner_text()
+    await _fits(page, viewport)
+    await page.context.close()
+
+
+async def _add_items(loop, engine, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Questions that exist in the simulator too, so acting on them really works."""
+    texts = [f"Question number {n}: when is the trip?" for n in range(count)]
+    ids = []
+    async with base._client() as http:
+        for text in texts:
+            created = await http.post(
+                loop.sim.make_url("/_sim/comments"),
+                json={"platform": "facebook", "account": SIM_ACCOUNT, "text": text},
+            )
+            ids.append((await created.json())["id"])
+    with session_scope(engine) as session:
+        account = session.exec(
+            select(Account).where(Account.platform_account_id == SIM_ACCOUNT)
+        ).one()
+        return [
+            add_item(
+                session,
+                account=account,
+                now=utcnow(),
+                label=Label.QUESTION,
+                text=text,
+                author_id=f"kb-{n}",
+                platform_id=platform_id,
+                age=timedelta(minutes=5 + n),
+            )
+            for n, (text, platform_id) in enumerate(zip(texts, ids, strict=True))
+        ]
+
+
+async def test_keyboard_triage_of_twenty_items_takes_no_mouse(loop_setup, browser, engine):
+    added = await _add_items(loop_setup, engine, 20)
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, DESKTOP)
+    await page.keyboard.press("?")
+    assert await page.locator("#keys-help").is_visible()
+    assert "mark handled, then the next item" in await page.locator("#keys-help").inner_text()
+    await page.keyboard.press("Escape")
+    assert not await page.locator("#keys-help").is_visible()
+    await page.keyboard.press("j")
+    assert "current" in (await page.locator("li.item-card").first.get_attribute("class") or "")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/items/*")
+    handled = 0
+    while "/items/" in page.url:
+        before = page.url
+        await page.keyboard.press("m")
+        await page.wait_for_url(lambda url, before=before: url != before)
+        await page.wait_for_load_state("load")
+        handled += 1
+        assert handled < 60, "the keyboard loop does not end"
+    assert handled >= 20
+    assert "the queue is clear" in await page.locator(".flashes").inner_text()
+    with session_scope(engine) as session:
+        statuses = {session.get(QueueItem, item_id).status for item_id in added}  # type: ignore[union-attr]
+    assert statuses == {QueueStatus.HANDLED}
+    await page.context.close()
+
+
+async def test_keyboard_reply_hide_and_move(loop_setup, browser, engine):
+    first, second = await _add_items(loop_setup, engine, 2)
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, DESKTOP)
+    await page.goto(f"/items/{second}")
+    await page.keyboard.press("h")
+    await page.wait_for_url(f"**/items/{second}#actions")
+    assert "Hide queued." in await page.locator(".flashes").inner_text()
+    await page.keyboard.press("j")  # the newer question comes after the older one
+    await page.wait_for_url(f"**/items/{first}")
+    await page.keyboard.press("k")
+    await page.wait_for_url(f"**/items/{second}")
+    await page.keyboard.press("j")
+    await page.wait_for_url(f"**/items/{first}")
+    await page.keyboard.press("r")
+    await page.keyboard.type("The trip is on Friday.")
+    await page.keyboard.press("Control+Enter")
+    await page.wait_for_load_state("load")
+    assert f"#{first}: Public reply queued" in await page.locator(".flashes").inner_text()
+    await page.keyboard.press("u")
     await page.wait_for_url("**/queue")
     await page.context.close()

@@ -26,7 +26,7 @@ from models import (
 from tests.bot.web.conftest import act, form_value, sign_in
 from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item
 
-PRIMARY = r'<button type="submit" name="action" value="(\w+)" class="primary">'
+PRIMARY = r'<button type="submit" name="action" value="(\w+)" class="primary"'
 
 
 def _actions(engine: Engine) -> list[Action]:
@@ -89,11 +89,12 @@ async def test_results_of_the_worker_are_shown(client, seeded, engine):
         hide.status = ActionStatus.DONE
         hide.result_ref = "hidden"
         block.status = ActionStatus.FAILED
-        block.last_error = "permission missing: pages_manage_engagement"
+        block.last_error = "PermissionMissing: (#200) requires pages_manage_engagement"
     html = await (await client.get(f"/items/{seeded.abuse}")).text()
     assert "done" in html
     assert "failed" in html
-    assert "why: permission missing: pages_manage_engagement" in html
+    assert "lacks a permission this needs. Reconnect the account" in html
+    assert "<code>PermissionMissing: (#200) requires pages_manage_engagement</code>" in html
     actions = _actions(engine)
     assert actions[1].payload == {"author_id": "author-1"}
 
@@ -189,7 +190,7 @@ async def test_dismiss_handle_reopen_and_audit(client, seeded, engine):
     ]
     audit = await (await client.get(f"/audit?item={seeded.question}")).text()
     assert audit.count(CHAMPION) >= 3
-    assert "reopen" in audit
+    assert "Reopened the item" in audit
     other = await (await client.get("/audit?actor=nobody")).text()
     assert "No entries match" in other
 
@@ -253,9 +254,7 @@ async def test_private_matters_reply_privately_first_public_only_when_confirmed(
 ):
     await sign_in(client, DSL)
     html = await (await client.get(f"/items/{seeded.safeguarding}")).text()
-    primary = re.findall(
-        r'<button type="submit" name="action" value="(\w+)" class="primary">', html
-    )
+    primary = re.findall(PRIMARY, html)
     assert primary == ["private_reply"]
     assert 'id="confirm-public"' in html
     refused = await act(client, seeded.safeguarding, "reply", text="Please call us.")
@@ -269,9 +268,7 @@ async def test_private_matters_reply_privately_first_public_only_when_confirmed(
 async def test_ordinary_items_keep_the_public_reply_first(client, seeded):
     await sign_in(client, CHAMPION)
     html = await (await client.get(f"/items/{seeded.question}")).text()
-    primary = re.findall(
-        r'<button type="submit" name="action" value="(\w+)" class="primary">', html
-    )
+    primary = re.findall(PRIMARY, html)
     assert primary == ["reply"]
     assert 'id="confirm-public"' not in html
 
@@ -342,3 +339,22 @@ async def test_one_clock_posted_everywhere_read_time_where_it_matters(client, se
     assert 'id="read-at"' not in fresh
     evidence = await (await client.get(f"/items/{seeded.question}/evidence")).text()
     assert "Read by Hallmonitor" in evidence
+
+
+async def test_finishing_an_item_goes_to_the_next_one_in_queue_order(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    # Oakfield, for a champion: abuse, then the complaint (xss), then the question.
+    page = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert f'href="/items/{seeded.xss}" rel="next"' in page
+    assert 'rel="prev"' not in page
+    response = await act(client, seeded.abuse, "handled")
+    assert response.headers["Location"] == f"/items/{seeded.xss}"
+    html = await (await client.get(response.headers["Location"])).text()
+    assert f"#{seeded.abuse}: Item handled." in html
+    assert 'rel="prev"' not in html  # the handled one is no longer in the open queue
+    hidden = await act(client, seeded.xss, "hide")
+    assert hidden.headers["Location"] == f"/items/{seeded.xss}#actions"  # not finished yet
+    await act(client, seeded.xss, "dismiss")
+    last = await act(client, seeded.question, "handled")
+    assert last.headers["Location"] == "/queue"
+    assert "the queue is clear" in await (await client.get("/queue")).text()

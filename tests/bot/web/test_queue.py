@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.labels import Label
 from bot.workspace.access import load_viewer
 from bot.workspace.triage import QueueFilters, list_queue
-from models import Account, QueueItem, QueueStatus, session_scope
+from models import Account, Action, ActionKind, QueueItem, QueueStatus, session_scope
 from tests.bot.web.conftest import csrf_of, sign_in
 from tests.bot.web.factory import ADMIN, CHAMPION, DSL, NOW, add_item
 
@@ -145,3 +145,37 @@ def test_filters_parse_ignores_junk() -> None:
         {"status": "deleted", "label": "<b>", "platform": "myspace", "page": "x", "age": "1y"}
     )
     assert filters == QueueFilters()
+
+
+async def test_bulk_hide_and_relabel(client, seeded, engine, wakes):
+    await sign_in(client, CHAMPION)
+    token = await csrf_of(client, "/queue")
+    picked = [("item", str(seeded.abuse)), ("item", str(seeded.question))]
+    response = await client.post(
+        "/queue/bulk",
+        data=[("csrf", token), ("bulk_action", "hide"), ("nonce", "bulk-nonce-1"), *picked],
+    )
+    assert "2 items queued to be hidden." in await response.text()
+    assert wakes.count == 1
+    again = await client.post(
+        "/queue/bulk",
+        data=[("csrf", token), ("bulk_action", "hide"), ("nonce", "bulk-nonce-1"), *picked],
+    )
+    assert "2 items queued to be hidden." in await again.text()
+    with Session(engine) as session:
+        hides = session.exec(select(Action).where(Action.kind == ActionKind.HIDE)).all()
+        assert len(hides) == 2  # the same form twice queues each hide once
+    relabel = await client.post(
+        "/queue/bulk",
+        data=[("csrf", token), ("bulk_action", "relabel"), ("label", "complaint"), *picked],
+    )
+    assert "2 items relabelled." in await relabel.text()
+    with Session(engine) as session:
+        for item_id in (seeded.abuse, seeded.question):
+            item = session.get(QueueItem, item_id)
+            assert item is not None
+            assert item.label == "complaint"
+    no_label = await client.post(
+        "/queue/bulk", data=[("csrf", token), ("bulk_action", "relabel"), *picked]
+    )
+    assert "choose the label to give them" in await no_label.text()
