@@ -181,6 +181,20 @@ class QueueItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     first_human_action_at: datetime | None = _optional_time()
+    assigned_to_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    """A named colleague asked to deal with it; unlike a claim, it does not run out."""
+
+
+class ItemNote(SQLModel, table=True):
+    """An internal note on an item: for colleagues, never sent to the platform."""
+
+    __tablename__ = "item_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    queue_item_id: int = Field(foreign_key="queue_items.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Action(SQLModel, table=True):

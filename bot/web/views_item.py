@@ -76,6 +76,7 @@ async def item_action(request: web.Request) -> web.StreamResponse:
         label=str(form.get("label", "")),
         note=str(form.get("note", "")),
         confirm=str(form.get("confirm", "")),
+        assignee=str(form.get("assignee", "")),
     )
     try:
         outcome = await db(

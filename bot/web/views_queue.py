@@ -26,7 +26,8 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 async def queue(request: web.Request) -> web.Response:
     filters = QueueFilters.parse(request.query)
-    page = await db(request, list_queue, viewer(request), filters, now=now(request))
+    tz = request.app[CONFIG].trust.tz
+    page = await db(request, list_queue, viewer(request), filters, now=now(request), tz=tz)
     if filters.school and filters.school not in {school_id for school_id, _ in page.schools}:
         # A school that is not the viewer's lists nothing, whatever the filter says.
         filters = QueueFilters.parse({**request.query, "school": ""})

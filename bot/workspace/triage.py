@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
@@ -44,6 +44,18 @@ class QueueFilters:
     age: str = ""
     overdue: bool = False
     page: int = 1
+    q: str = ""
+    """Words in the comment's text."""
+    author: str = ""
+    """Part of the author's name or handle."""
+    on: date | None = None
+    """The day it was posted (the trust's time zone)."""
+    mine: bool = False
+    """Only items assigned to the viewer."""
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.q or self.author or self.on)
 
     @classmethod
     def parse(cls, query: Any) -> QueueFilters:
@@ -54,7 +66,15 @@ class QueueFilters:
             return value if value in choices else default
 
         page = page_number(query)
+        try:
+            on: date | None = date.fromisoformat(str(query.get("on", "")))
+        except ValueError:
+            on = None
         return cls(
+            q=str(query.get("q", "")).strip()[:200],
+            author=str(query.get("author", "")).strip()[:100],
+            on=on,
+            mine=query.get("assigned", "") == "me",
             school=str(query.get("school", ""))[:64],
             platform=pick("platform", PLATFORMS),
             label=pick("label", QUEUE_LABELS),
@@ -73,6 +93,10 @@ class QueueFilters:
             "age": self.age,
             "overdue": "1" if self.overdue else "",
             "page": str(self.page),
+            "q": self.q,
+            "author": self.author,
+            "on": self.on.isoformat() if self.on else "",
+            "assigned": "me" if self.mine else "",
         }
         values.update({key: str(value) for key, value in changes.items()})
         return {k: v for k, v in values.items() if v and not (k == "page" and v == "1")}
@@ -95,6 +119,7 @@ class QueueRow:
     """``None`` when the viewer may not read it (safeguarding, for a champion)."""
     author: str | None
     claimed_by: str | None
+    assigned_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +148,41 @@ def is_overdue(due_at: datetime | None, status: str, now: datetime) -> bool:
 
 
 def _filtered(
-    stmt: Any, viewer: Viewer, filters: QueueFilters, now: datetime, *, label: bool
+    stmt: Any,
+    viewer: Viewer,
+    filters: QueueFilters,
+    now: datetime,
+    *,
+    label: bool,
+    tz: tzinfo | None = None,
 ) -> Any:
+    """``label``: apply the label filter and leave out rows this viewer may not read."""
     allowed = viewer.school_filter()
     if allowed is not None:
         stmt = stmt.where(col(QueueItem.school_id).in_(sorted(allowed)))
     if filters.school:
         stmt = stmt.where(QueueItem.school_id == filters.school)
-    if label and not viewer.lists_restricted:
+    if (label or filters.searching) and not viewer.lists_restricted:
+        # While searching, not even a count: "1 with the DSL" would say that unreadable text
+        # matched.
         stmt = stmt.where(col(QueueItem.label).not_in(sorted(RESTRICTED_LABELS)))
+    if filters.q:
+        stmt = stmt.where(col(Comment.text).ilike(f"%{_like(filters.q)}%", escape="\\"))
+    if filters.author:
+        pattern = f"%{_like(filters.author)}%"
+        stmt = stmt.where(
+            or_(
+                col(Comment.author_name).ilike(pattern, escape="\\"),
+                col(Comment.author_username).ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.on is not None:
+        start = datetime.combine(filters.on, time(), tz or UTC)
+        stmt = stmt.where(
+            col(Comment.created_at) >= start, col(Comment.created_at) < start + timedelta(days=1)
+        )
+    if filters.mine:
+        stmt = stmt.where(QueueItem.assigned_to_id == viewer.id)
     if filters.platform:
         stmt = stmt.where(Comment.platform == filters.platform)
     if label and filters.label:
@@ -151,6 +202,10 @@ def _filtered(
     return stmt
 
 
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _ordered(stmt: Any, status: str) -> Any:
     """Open items by urgency, then oldest first; closed ones most recently changed first."""
     if status == "active":
@@ -168,10 +223,17 @@ def _rows(session: Session, stmt: Any) -> list[Any]:
 
 
 def list_queue(
-    session: Session, viewer: Viewer, filters: QueueFilters, *, now: datetime
+    session: Session,
+    viewer: Viewer,
+    filters: QueueFilters,
+    *,
+    now: datetime,
+    tz: tzinfo | None = None,
 ) -> QueuePage:
     """The items this viewer may see, most urgent first, then oldest first."""
     claimer = aliased(User)
+    assignee = aliased(User)
+    joins_comment = bool(filters.platform or filters.searching)
     columns: list[Any] = [
         QueueItem.id,
         QueueItem.school_id,
@@ -188,18 +250,22 @@ def list_queue(
         claimer.name,
         claimer.email,
         QueueItem.claimed_at,
+        assignee.name,
+        assignee.email,
     ]
     # Page through queue_items alone (its indexes), then fetch the comments of 50 rows only.
     page_ids: Any = sa_select(col(QueueItem.id))
-    if filters.platform:
+    if joins_comment:
         page_ids = page_ids.join(Comment, col(Comment.id) == QueueItem.comment_id)
-    page_ids = _ordered(_filtered(page_ids, viewer, filters, now, label=True), filters.status)
+    page_ids = _filtered(page_ids, viewer, filters, now, label=True, tz=tz)
+    page_ids = _ordered(page_ids, filters.status)
     page_ids = page_ids.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
     ids = [row[0] for row in _rows(session, page_ids)]
     stmt: Any = (
         sa_select(*columns)
         .join(Comment, col(Comment.id) == QueueItem.comment_id)
         .outerjoin(claimer, col(claimer.id) == QueueItem.assignee_id)
+        .outerjoin(assignee, col(assignee.id) == QueueItem.assigned_to_id)
         .where(col(QueueItem.id).in_(ids))
     )
     position = {item_id: n for n, item_id in enumerate(ids)}
@@ -222,6 +288,8 @@ def list_queue(
         claimer_name,
         claimer_email,
         claimed_at,
+        assignee_name,
+        assignee_email,
     ) in found:
         readable = can_see_text(viewer, school_id, label)
         excerpt = None
@@ -243,19 +311,15 @@ def list_queue(
                 excerpt=excerpt,
                 author=(author_name or author_username or "") if readable else None,
                 claimed_by=(claimer_name or claimer_email) if claim_live else None,
+                assigned_to=assignee_name or assignee_email,
             )
         )
 
     counting: Any = select(QueueItem.label, func.count())
-    if filters.platform:
+    if joins_comment:
         counting = counting.join(Comment, col(Comment.id) == QueueItem.comment_id)
-    counted = _filtered(
-        counting,
-        viewer,
-        filters,
-        now,
-        label=False,
-    ).group_by(QueueItem.label)
+    counted = _filtered(counting, viewer, filters, now, label=False, tz=tz)
+    counted = counted.group_by(QueueItem.label)
     counts = dict.fromkeys(QUEUE_LABELS, 0)
     with_dsl = 0
     for label, number in session.exec(counted).all():

@@ -15,9 +15,19 @@ from bot import audit, outbox
 from bot.labels import Label
 from bot.policy import DUE_AFTER
 from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.colleagues import MAX_NOTE, colleagues
 from bot.workspace.triage_item import claim, load_visible, platform_capabilities
 from connectors.records import Capability
-from models import Action, ActionKind, Classification, Comment, QueueItem, QueueStatus, User
+from models import (
+    Action,
+    ActionKind,
+    Classification,
+    Comment,
+    ItemNote,
+    QueueItem,
+    QueueStatus,
+    User,
+)
 
 DueTime = Callable[[Label, datetime], datetime]
 
@@ -33,6 +43,8 @@ ITEM_ACTIONS = (
     "handled",
     "reopen",
     "claim",
+    "note",
+    "assign",
 )
 BULK_ACTIONS = ("handled", "dismiss", "hide", "relabel")
 PRIVATE_FIRST: frozenset[str] = frozenset(
@@ -69,6 +81,8 @@ class ActionRequest:
     note: str = ""
     confirm: str = ""
     """The second, deliberate step some actions need (a public reply on a private matter)."""
+    assignee: str = ""
+    """The colleague's user id for ``assign``; empty to take the assignment away."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +280,23 @@ def perform(
             _set_status(item, status, now)
             message = f"Item {status.value}."
             undo = "reopen" if request.action == "dismiss" else ""
+        case "note":
+            text = request.note.strip()
+            if not text:
+                raise ActionRefused("the note is empty")
+            assert item.id is not None
+            session.add(
+                ItemNote(
+                    queue_item_id=item.id, user_id=viewer.id, text=text[:MAX_NOTE], created_at=now
+                )
+            )
+            message = "Note added: only colleagues see it."
+        case "assign":
+            message, detail = _assign(session, item, request.assignee)
         case _:  # claim
             claim(session, viewer, item, now=now, force=True)
             message = "You have taken this item: the others see that you are on it."
-    if request.action != "claim" and item.first_human_action_at is None:
+    if request.action not in ("claim", "note", "assign") and item.first_human_action_at is None:
         item.first_human_action_at = now
     item.updated_at = now
     audit.record(
@@ -282,6 +309,19 @@ def perform(
         detail=detail,
     )
     return ActionOutcome(message=message, action_ids=ids, undo=undo)
+
+
+def _assign(session: Session, item: QueueItem, assignee: str) -> tuple[str, str]:
+    """Give the item to a colleague who may act on it, or to nobody."""
+    if not assignee:
+        item.assigned_to_id = None
+        return "Assignment removed.", "nobody"
+    allowed = dict(colleagues(session, item.school_id, item.label))
+    if not assignee.isdigit() or int(assignee) not in allowed:
+        raise ActionRefused("choose a colleague who may act on this item")
+    item.assigned_to_id = int(assignee)
+    name = allowed[int(assignee)]
+    return f"Assigned to {name}.", name
 
 
 def _relabel(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.workspace.access import Viewer, can_see_text
 from bot.workspace.audit_groups import AuditEvent, group_events
+from bot.workspace.colleagues import NoteView, colleagues, notes
 from bot.workspace.triage import CLAIM_STALE, is_overdue
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
@@ -132,6 +133,10 @@ class ItemView:
     author_comments: list[OtherComment]
     capabilities: frozenset[str]
     alerted: bool
+    assigned_to: str | None = None
+    assigned_to_id: int | None = None
+    notes: list[NoteView] = field(default_factory=list)
+    colleagues: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def read_late(self) -> str:
@@ -370,6 +375,12 @@ def item_view(
         "author_comments": _author_comments(session, viewer, comment) if readable else [],
         "capabilities": frozenset(c.value for c in platform_capabilities(comment.platform, x_tier)),
         "alerted": any(a.kind == "alert" for a in actions),
+        "assigned_to": _names(session, {item.assigned_to_id}).get(item.assigned_to_id)
+        if item.assigned_to_id
+        else None,
+        "assigned_to_id": item.assigned_to_id,
+        "notes": notes(session, item.id) if readable else [],
+        "colleagues": colleagues(session, item.school_id, item.label) if readable else [],
     }
     view.update(hidden_fields)
     return ItemView(**view)

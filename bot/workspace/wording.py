@@ -18,6 +18,8 @@ EVENTS = {
     "handled": "Marked the item handled",
     "reopen": "Reopened the item",
     "claim": "Took the item",
+    "note": "Added a note",
+    "assign": "Assigned the item",
 }
 """What a person (or Hallmonitor) asked for, as the audit log shows it."""
 

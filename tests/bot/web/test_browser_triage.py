@@ -227,3 +227,28 @@ async def test_keyboard_reply_hide_and_move(loop_setup, browser, engine):
     await page.keyboard.press("u")
     await page.wait_for_url("**/queue")
     await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_search_note_and_assign(loop_setup, browser, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    await page.get_by_label("Words").fill("snow")
+    await page.get_by_role("button", name="Search").click()
+    await page.wait_for_url("**/queue?*q=snow*")
+    cards = page.locator("li.item-card")
+    assert await cards.count() == 1
+    assert "closed tomorrow because of the snow" in await cards.first.inner_text()
+    await _fits(page, viewport)
+    await cards.first.locator(".excerpt a").click()
+    await page.wait_for_url("**/items/*")
+    await page.keyboard.press("n")
+    await page.keyboard.type("Head says we decide at 7am")
+    await page.keyboard.press("Control+Enter")
+    await page.wait_for_load_state("load")
+    assert "Head says we decide at 7am" in await page.locator("#notes").inner_text()
+    await page.get_by_label("Assign to").select_option(label="dsl@oakfield.example")
+    await page.get_by_role("button", name="Assign", exact=True).click()
+    await page.wait_for_load_state("load")
+    assert await page.locator("#assigned").inner_text() == "Assigned to dsl@oakfield.example."
+    await _fits(page, viewport)
+    await page.context.close()
