@@ -123,6 +123,7 @@ class Comment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("platform", "platform_id"),
         Index("ix_comments_author", "platform", "author_id"),
+        Index("ix_comments_post", "platform", "post_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

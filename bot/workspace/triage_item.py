@@ -11,6 +11,7 @@ from sqlmodel import Session, col, or_, select
 from bot.workspace.access import Viewer, can_see_text
 from bot.workspace.audit_groups import AuditEvent, group_events
 from bot.workspace.colleagues import NoteView, colleagues, notes
+from bot.workspace.thread import ThreadComment, latest_label, thread
 from bot.workspace.triage import CLAIM_STALE, is_overdue
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
@@ -136,6 +137,7 @@ class ItemView:
     assigned_to: str | None = None
     assigned_to_id: int | None = None
     notes: list[NoteView] = field(default_factory=list)
+    thread: list[ThreadComment] = field(default_factory=list)
     colleagues: list[tuple[int, str]] = field(default_factory=list)
 
     @property
@@ -273,7 +275,7 @@ def _author_comments(session: Session, viewer: Viewer, comment: Comment) -> list
         stmt = stmt.where(col(Comment.school_id).in_(sorted(allowed)))
     out = []
     for other, item_id, item_label in session.exec(stmt).all():
-        label = item_label or _latest_label(session, other.id)
+        label = item_label or latest_label(session, other.id)
         readable = can_see_text(viewer, other.school_id, label or "other")
         out.append(
             OtherComment(
@@ -286,15 +288,6 @@ def _author_comments(session: Session, viewer: Viewer, comment: Comment) -> list
             )
         )
     return out
-
-
-def _latest_label(session: Session, comment_id: int | None) -> str | None:
-    return session.exec(
-        select(Classification.label)
-        .where(Classification.comment_id == comment_id)
-        .order_by(col(Classification.created_at).desc(), col(Classification.id).desc())
-        .limit(1)
-    ).first()
 
 
 def item_view(
@@ -380,6 +373,7 @@ def item_view(
         else None,
         "assigned_to_id": item.assigned_to_id,
         "notes": notes(session, item.id) if readable else [],
+        "thread": thread(session, viewer, comment) if readable else [],
         "colleagues": colleagues(session, item.school_id, item.label) if readable else [],
     }
     view.update(hidden_fields)

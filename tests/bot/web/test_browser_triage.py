@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.labels import Label
-from models import Account, QueueItem, QueueStatus, session_scope
+from models import Account, Comment, QueueItem, QueueStatus, session_scope
 from models.types import utcnow
 from tests.bot.web import test_browser as base
 from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item
@@ -250,5 +250,33 @@ async def test_search_note_and_assign(loop_setup, browser, viewport):
     await page.get_by_role("button", name="Assign", exact=True).click()
     await page.wait_for_load_state("load")
     assert await page.locator("#assigned").inner_text() == "Assigned to dsl@oakfield.example."
+    await _fits(page, viewport)
+    await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_the_item_shows_its_post_and_conversation(loop_setup, browser, engine, viewport):
+    with session_scope(engine) as session:
+        item = session.get(QueueItem, loop_setup.item)
+        assert item is not None
+        abusive = session.get(Comment, item.comment_id)
+        assert abusive is not None
+        session.add(
+            Comment(
+                platform="facebook", platform_id="reply-to-abuse", account_id=abusive.account_id,
+                school_id=abusive.school_id, post_id=abusive.post_id, parent_id=abusive.platform_id,
+                author_id="calm-1", author_name="Calm Parent",
+                text="Please be kind, the staff work hard",
+                created_at=utcnow(),
+            )
+        )  # fmt: skip
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    await page.goto(f"/items/{loop_setup.item}")
+    thread = page.locator("#thread")
+    assert await thread.locator("li.thread-this").count() == 1
+    reply = await thread.locator("li.thread-reply").inner_text()
+    assert "Calm Parent" in reply
+    assert "Please be kind, the staff work hard" in reply
+    assert await page.locator(".post-text").count() == 1
     await _fits(page, viewport)
     await page.context.close()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from models import Action, QueueItem
+from bot.labels import Label
+from models import Account, Action, Comment, QueueItem
 from tests.bot.web.conftest import act, sign_in
-from tests.bot.web.factory import ADMIN, CHAMPION, DSL, OTHER_CHAMPION
+from tests.bot.web.factory import ADMIN, CHAMPION, DSL, OTHER_CHAMPION, add_item
 
 
 def _listed(html: str) -> set[int]:
@@ -101,3 +103,44 @@ async def test_only_dsls_and_admins_take_a_safeguarding_item(client, seeded):
     team = page[page.index('id="assignee"') : page.index("</select>", page.index('id="assignee"'))]
     assert "Olive Champion" not in team
     assert "dsl@oakfield.example" in team
+
+
+async def test_the_conversation_around_a_comment(client, seeded, engine):
+    with Session(engine) as session:
+        oak = session.exec(select(Account).where(Account.platform_account_id == "oak-fb")).one()
+
+        def add(text: str, label: Label, platform_id: str, minutes: int) -> int:
+            return add_item(
+                session,
+                account=oak,
+                text=text,
+                label=label,
+                platform_id=platform_id,
+                age=timedelta(minutes=minutes),
+            )
+
+        parent = add("Is sports day still on?", Label.QUESTION, "thread-parent", 120)
+        this = add("It is, my kids are excited", Label.OTHER, "thread-this", 60)
+        secret = add("a worry about a child at home", Label.SAFEGUARDING, "thread-secret", 50)
+        elsewhere = add("Other post entirely", Label.OTHER, "elsewhere", 30)
+        for item_id, parent_id in ((this, "thread-parent"), (secret, "thread-parent")):
+            item = session.get(QueueItem, item_id)
+            assert item is not None
+            comment = session.get(Comment, item.comment_id)
+            assert comment is not None
+            comment.parent_id = parent_id
+        far = session.get(QueueItem, elsewhere)
+        assert far is not None
+        far_comment = session.get(Comment, far.comment_id)
+        assert far_comment is not None
+        far_comment.post_id = "post-2"
+        session.commit()
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{this}")).text()
+    thread = html[html.index('id="thread-h"') : html.index("</ol>", html.index('id="thread-h"'))]
+    assert re.findall(r'<li class="thread-(\w+)">', thread) == ["parent", "this", "sibling"]
+    assert f'<a href="/items/{parent}">Is sports day still on?</a>' in thread
+    assert "a worry about a child" not in thread
+    assert "only the DSL can read it" in thread
+    assert "Other post entirely" not in thread
+    assert "Sports day is on Friday!" in html  # the post itself

@@ -1,4 +1,4 @@
-"""item notes and assignment to a named colleague
+"""item notes, assignment to a named colleague, comments by post (for threads)
 
 Revision ID: 0002
 Revises: 0001
@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("comments", schema=None) as batch_op:
+        batch_op.create_index("ix_comments_post", ["platform", "post_id"], unique=False)
     op.create_table(
         "item_notes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,3 +54,5 @@ def downgrade() -> None:
     with op.batch_alter_table("item_notes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_item_notes_queue_item_id"))
     op.drop_table("item_notes")
+    with op.batch_alter_table("comments", schema=None) as batch_op:
+        batch_op.drop_index("ix_comments_post")
