@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.config import Config
 from bot.labels import Label
 from bot.policy import due_at
-from bot.web.keys import CLOCK, CONFIG, ENGINE, VIEWER
+from bot.web.keys import CLOCK, CONFIG, ENGINE, LIVE, VIEWER
 from bot.web.sessions import get_session
 from bot.workspace.access import Viewer
 from models import session_scope
@@ -89,6 +89,7 @@ async def render(
         "nonce": new_nonce,
         "trust_name": request.app[CONFIG].trust.name,
         "now": now(request),
+        "live_stamp": request.app[LIVE].stamp,
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context})
     response.set_status(status)

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from bot.config import Config
+from bot.web.live_state import LiveQueue
 from bot.workspace.access import Viewer
 from bot.workspace.auth import SignInLimiter
 from bot.workspace.presence import Presence
@@ -22,5 +23,6 @@ ACTION_WAIT = web.AppKey("action_wait", float)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 LIMITER = web.AppKey("sign_in_limiter", SignInLimiter)
 PRESENCE = web.AppKey("presence", Presence)
+LIVE = web.AppKey("live", LiveQueue)
 
 VIEWER = web.RequestKey("viewer", Viewer)

@@ -3,7 +3,7 @@
 
 function setUpSelectAll() {
   const bar = document.querySelector("#bulk .bulk-bar");
-  if (!bar) return;
+  if (!bar || document.getElementById("select-all")) return;
   const boxes = () => document.querySelectorAll('#bulk input[name="item"]');
   const label = document.createElement("label");
   const all = document.createElement("input");
@@ -74,7 +74,67 @@ function onKey(event) {
   }
 }
 
+// Live updates: open counts in the navigation; the queue list refreshes itself on a change.
+function busyInQueue() {
+  const region = document.getElementById("queue-live");
+  if (!region) return false;
+  const ticked = region.querySelector('input[name="item"]:checked, #select-all:checked');
+  const active = document.activeElement;
+  const editing = active && region.contains(active) && typing(active);
+  return Boolean(ticked || editing);
+}
+
+async function refreshQueue(note) {
+  const response = await fetch(location.href, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const focused = document.activeElement && document.activeElement.getAttribute("href");
+  for (const id of ["queue-live", "label-counts"]) {
+    const now = document.getElementById(id);
+    const next = fresh.getElementById(id);
+    if (now && next) now.replaceWith(document.adoptNode(next));
+  }
+  setUpSelectAll();
+  if (focused) {
+    const again = document.querySelector(`#queue-live a[href="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
+  note.textContent = "Updated just now.";
+  note.hidden = false;
+}
+
+function setUpLive() {
+  const url = document.body.dataset.live;
+  if (!url || !window.EventSource) return;
+  let stamp = document.body.dataset.stamp || "";
+  const source = new EventSource(url);
+  source.addEventListener("counts", (event) => {
+    const data = JSON.parse(event.data);
+    for (const [id, value] of [["nav-open", data.open], ["nav-mine", data.mine]]) {
+      const badge = document.getElementById(id);
+      if (badge) { badge.textContent = String(value); badge.hidden = false; }
+    }
+    if (data.stamp === stamp) return;
+    stamp = data.stamp;
+    const note = document.getElementById("live-note");
+    if (!note) return;
+    if (busyInQueue()) {
+      note.textContent = "The queue has changed. ";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = "Show the changes";
+      button.addEventListener("click", () => refreshQueue(note));
+      note.append(button);
+      note.hidden = false;
+    } else {
+      refreshQueue(note);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpSelectAll();
+  setUpLive();
   document.addEventListener("keydown", onKey);
 });

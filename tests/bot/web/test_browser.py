@@ -133,7 +133,7 @@ async def loop_setup(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
 
     app = create_app(
         config, engine, wake_outbox=wake, secret_key=Fernet(Fernet.generate_key()),
-        action_wait=10.0,
+        action_wait=10.0, live_interval=0.1,
     )  # fmt: skip
     dashboard = TestServer(app, host="127.0.0.1")
     await dashboard.start_server()

@@ -280,3 +280,25 @@ async def test_the_item_shows_its_post_and_conversation(loop_setup, browser, eng
     assert await page.locator(".post-text").count() == 1
     await _fits(page, viewport)
     await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_new_and_handled_items_show_without_a_reload(loop_setup, browser, engine, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    badge = page.locator("#nav-open")
+    await badge.wait_for(state="visible")
+    before = int(await badge.inner_text())
+    assert before == await page.locator("li.item-card").count()
+    await page.evaluate("document.body.dataset.marker = 'same page'")
+    [new] = await _add_items(loop_setup, engine, 1)
+    await page.locator(f'.excerpt a[href="/items/{new}"]').wait_for()
+    await page.locator("#nav-open", has_text=str(before + 1)).wait_for()
+    with session_scope(engine) as session:
+        item = session.get(QueueItem, loop_setup.item)
+        assert item is not None
+        item.status = QueueStatus.HANDLED  # as if a colleague handled it
+    await page.locator(f'.excerpt a[href="/items/{loop_setup.item}"]').wait_for(state="detached")
+    await page.locator("#nav-open", has_text=str(before)).wait_for()
+    assert await page.evaluate("document.body.dataset.marker") == "same page"  # no reload
+    await _fits(page, viewport)
+    await page.context.close()
