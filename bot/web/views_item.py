@@ -6,6 +6,8 @@ import asyncio
 
 from aiohttp import web
 
+from bot.config import SchoolConfig
+from bot.knowledge import answer_text, best_entry
 from bot.labels import Label
 from bot.outbox_status import failures, unfinished
 from bot.web.common import db, due_time, flash, not_found, now, render, viewer
@@ -19,7 +21,7 @@ from bot.workspace.triage_actions import (
     DueTime,
     perform,
 )
-from bot.workspace.triage_item import item_view
+from bot.workspace.triage_item import ItemView, item_view
 from bot.workspace.wording import advice
 
 _POLL = 0.1
@@ -55,7 +57,12 @@ async def item_page(request: web.Request) -> web.Response:
         raise not_found()
     who = viewer(request)
     previous, following = await db(request, neighbours, who, item.id, now=now(request))
+    reply, source = _suggestion(request, item)
+    school = _school(request, item.school_id)
     context = {
+        "reply_text": reply,
+        "reply_source": source,
+        "saved_replies": school.saved_replies if school and item.readable else [],
         "previous": previous,
         "following": following,
         "item": item,
@@ -64,6 +71,27 @@ async def item_page(request: web.Request) -> web.Response:
         "private_first": item.label in PRIVATE_FIRST,
     }
     return await render(request, "item.html", context)
+
+
+def _school(request: web.Request, school_id: str) -> SchoolConfig | None:
+    return next((s for s in request.app[CONFIG].schools if s.id == school_id), None)
+
+
+def _suggestion(request: web.Request, item: ItemView) -> tuple[str, str]:
+    """The reply box's text and where it came from: a saved reply asked for (``?use=N``), a
+    knowledge-base answer to a question, or the policy's suggested reply."""
+    school = _school(request, item.school_id)
+    if school is not None and item.readable:
+        use = request.query.get("use", "")
+        if use.isdigit() and int(use) < len(school.saved_replies):
+            saved = school.saved_replies[int(use)]
+            return saved.text, f"your saved reply “{saved.title}”"
+        if item.label == Label.QUESTION.value and item.text:
+            entry = best_entry(item.text, school.knowledge)
+            if entry is not None:
+                first = (item.author_name or "").split(" ")[0]
+                return answer_text(entry, first), f"the knowledge base entry “{entry.topic}”"
+    return item.suggested_reply or "", ""
 
 
 async def item_action(request: web.Request) -> web.StreamResponse:

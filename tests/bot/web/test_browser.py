@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.config import Config
+from bot.knowledge import KnowledgeEntry
 from bot.labels import Label
 from bot.notify import Mailer
 from bot.web.app import create_app
@@ -73,7 +74,7 @@ class Loop:
 @pytest.fixture
 async def loop_setup(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Loop]:
     monkeypatch.setenv("OAK_FB", SIM_TOKEN)
-    config: Config = make_config(oak_fb_id=SIM_ACCOUNT)
+    config: Config = with_knowledge(make_config(oak_fb_id=SIM_ACCOUNT))
     now = utcnow()
     loop = Loop()
     loop.seeded = seed(engine, config, now=now)
@@ -146,6 +147,20 @@ async def loop_setup(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
         await connector.close()
         await dashboard.close()
         await sim.close()
+
+
+SNOW = KnowledgeEntry(
+    topic="Snow closures",
+    answer="If snow closes the school we text every family by 7am and post it here.",
+    keywords=["snow", "closed", "closure"],
+)
+
+
+def with_knowledge(config: Config) -> Config:
+    oak, *others = config.schools
+    return config.model_copy(
+        update={"schools": [oak.model_copy(update={"knowledge": [SNOW]}), *others]}
+    )
 
 
 def _client() -> Any:

@@ -302,3 +302,16 @@ async def test_new_and_handled_items_show_without_a_reload(loop_setup, browser, 
     assert await page.evaluate("document.body.dataset.marker") == "same page"  # no reload
     await _fits(page, viewport)
     await page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+async def test_a_question_gets_the_knowledge_base_answer(loop_setup, browser, viewport):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, viewport)
+    await page.get_by_role("link", name="Is the school closed tomorrow").click()
+    await page.wait_for_url("**/items/*")
+    source = await page.locator("#reply-source").inner_text()
+    assert source == "From the knowledge base entry “Snow closures”."
+    box = page.get_by_label("Suggested reply: edit before sending")
+    assert "we text every family by 7am" in await box.input_value()
+    await _fits(page, viewport)
+    await page.context.close()
