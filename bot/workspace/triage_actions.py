@@ -184,6 +184,11 @@ def perform(
     ids: list[int] = []
     detail = ""
     undo = ""
+
+    def alert_dsl(reason: str, note: str) -> int:
+        payload = {"reason": reason, "note": note}
+        return _enqueue(session, ActionKind.ALERT, nonce, item, comment, user, payload)
+
     match request.action:
         case "reply" | "private_reply":
             if (
@@ -239,17 +244,7 @@ def perform(
         case "relabel":
             message, detail, alert = _relabel(session, item, comment, user, request.label, now, due)
             if alert:
-                ids.append(
-                    _enqueue(
-                        session,
-                        ActionKind.ALERT,
-                        nonce,
-                        item,
-                        comment,
-                        user,
-                        {"reason": "safeguarding", "note": request.note},
-                    )
-                )
+                ids.append(alert_dsl("safeguarding", request.note))
         case "escalate":
             if _alerted(session, item) and request.confirm != "again":
                 raise ActionRefused(
@@ -257,18 +252,7 @@ def perform(
                     '"Email the DSL again" to send another email'
                 )
             _set_status(item, QueueStatus.ESCALATED, now)
-            note = request.note.strip()[:2000]
-            ids.append(
-                _enqueue(
-                    session,
-                    ActionKind.ALERT,
-                    nonce,
-                    item,
-                    comment,
-                    user,
-                    {"reason": "escalated", "note": note},
-                )
-            )
+            ids.append(alert_dsl("escalated", request.note.strip()[:2000]))
             message = "Escalated: the school's DSL is being emailed."
             detail = f"action #{ids[0]}"
         case "dismiss" | "handled" | "reopen":
