@@ -164,7 +164,10 @@ class QueueItem(SQLModel, table=True):
     """A comment that needs a person, with the suggested response."""
 
     __tablename__ = "queue_items"
-    __table_args__ = (Index("ix_queue_open", "status", "priority", "created_at"),)
+    __table_args__ = (
+        Index("ix_queue_open", "status", "priority", "created_at"),
+        Index("ix_queue_school_open", "school_id", "status", "priority", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     comment_id: int = Field(foreign_key="comments.id", unique=True)

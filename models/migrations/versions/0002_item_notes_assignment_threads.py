@@ -1,4 +1,4 @@
-"""item notes, assignment to a named colleague, comments by post (for threads)
+"""item notes, assignment to a named colleague, comments by post (for threads), a school's open queue
 
 Revision ID: 0002
 Revises: 0001
@@ -37,6 +37,11 @@ def upgrade() -> None:
             batch_op.f("ix_item_notes_queue_item_id"), ["queue_item_id"], unique=False
         )
     with op.batch_alter_table("queue_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_queue_school_open",
+            ["school_id", "status", "priority", "created_at"],
+            unique=False,
+        )
         batch_op.add_column(sa.Column("assigned_to_id", sa.Integer(), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_queue_items_assigned_to_id"), ["assigned_to_id"], unique=False
@@ -51,6 +56,7 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_queue_items_assigned_to_id_users", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_queue_items_assigned_to_id"))
         batch_op.drop_column("assigned_to_id")
+        batch_op.drop_index("ix_queue_school_open")
     with op.batch_alter_table("item_notes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_item_notes_queue_item_id"))
     op.drop_table("item_notes")
