@@ -103,6 +103,18 @@ async function refreshQueue(note) {
   note.hidden = false;
 }
 
+// On an item page: say so when someone else has changed this item's status meanwhile.
+async function checkItem(note) {
+  const response = await fetch(location.pathname, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const now = fresh.getElementById("item-status");
+  const shown = document.getElementById("item-status");
+  if (!now || !shown || now.textContent === shown.textContent) return;
+  note.textContent = `Changed meanwhile: this item is now ${now.textContent.trim()}. Reload to see what was done. `;
+  note.hidden = false;
+}
+
 function setUpLive() {
   const url = document.body.dataset.live;
   if (!url || !window.EventSource) return;
@@ -118,6 +130,7 @@ function setUpLive() {
     stamp = data.stamp;
     const note = document.getElementById("live-note");
     if (!note) return;
+    if (document.getElementById("item-status")) { checkItem(note); return; }
     if (busyInQueue()) {
       note.textContent = "The queue has changed. ";
       const button = document.createElement("button");

@@ -315,3 +315,17 @@ async def test_a_question_gets_the_knowledge_base_answer(loop_setup, browser, vi
     assert "we text every family by 7am" in await box.input_value()
     await _fits(page, viewport)
     await page.context.close()
+
+
+async def test_an_open_item_says_when_someone_else_handled_it(loop_setup, browser, engine):
+    page = await _signed_in(browser, loop_setup.base, CHAMPION, DESKTOP)
+    await page.goto(f"/items/{loop_setup.item}")
+    await page.locator("#nav-open").wait_for(state="visible")
+    with session_scope(engine) as session:
+        item = session.get(QueueItem, loop_setup.item)
+        assert item is not None
+        item.status = QueueStatus.HANDLED  # a colleague, elsewhere
+    note = page.locator("#live-note")
+    await note.wait_for(state="visible")
+    assert "Changed meanwhile: this item is now handled." in await note.inner_text()
+    await page.context.close()
