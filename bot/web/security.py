@@ -36,7 +36,7 @@ _TOUCH_EVERY = 300
 PUBLIC_PREFIXES = ("/login", "/healthz", "/static/")
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 
