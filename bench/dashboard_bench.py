@@ -32,8 +32,8 @@ from bot.config import Config, parse_config
 from bot.labels import Label
 from bot.policy import DUE_AFTER
 from bot.sync import sync_config
-from bot.users import create_user
 from bot.web.app import create_app
+from bot.workspace.users import create_user
 from models import (
     Action,
     ActionKind,
@@ -248,9 +248,23 @@ def _stats(samples: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1]}
 
 
+async def _listen(http: aiohttp.ClientSession, url: str, events: list[int]) -> None:
+    """One open page's live stream, read for as long as the measurement runs."""
+    async with http.get(url, timeout=aiohttp.ClientTimeout(total=None)) as response:
+        async for line in response.content:
+            if line.startswith(b"event: counts"):
+                events[0] += 1
+
+
 async def measure(
-    engine: Engine, config: Config, item_ids: list[int], requests: int, rng: random.Random
+    engine: Engine,
+    config: Config,
+    item_ids: list[int],
+    requests: int,
+    rng: random.Random,
+    live: int = 20,
 ) -> dict[str, dict[str, float]]:
+    """p50/p95 per page, with ``live`` pages' event streams open (live updates on)."""
     app = create_app(config, engine, secret_key=Fernet(Fernet.generate_key()))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -263,6 +277,7 @@ async def measure(
         ("champion", "queue (champion, default)", lambda: "/queue"),
         ("champion", "queue (champion, label+age filter)", lambda: "/queue?label=question&age=7d"),
         ("champion", "queue (champion, all, page 20)", lambda: "/queue?status=all&page=20"),
+        ("champion", "queue (champion, search)", lambda: "/queue?q=trip"),
         ("champion", "item (champion)", lambda: f"/items/{rng.choice(item_ids)}"),
         ("admin", "queue (trust admin, default)", lambda: "/queue"),
         ("admin", "item (trust admin)", lambda: f"/items/{rng.choice(item_ids)}"),
@@ -273,11 +288,21 @@ async def measure(
             jar = aiohttp.CookieJar(unsafe=True)
             sessions[who] = aiohttp.ClientSession(cookie_jar=jar)
             await _sign_in(sessions[who], base, f"{who}@bench.example")
+        events = [0]
+        listeners = [
+            asyncio.create_task(_listen(sessions[who], base + "/events", events))
+            for who in ("champion", "admin")
+            for _ in range(live // 2)
+        ]
         for who, name, path in cases:
             http = sessions[who]
             for _ in range(10):
                 await _time(http, base + path())
             results[name] = _stats([await _time(http, base + path()) for _ in range(requests)])
+        for task in listeners:
+            task.cancel()
+        await asyncio.gather(*listeners, return_exceptions=True)
+        print(f"live updates: {len(listeners)} event streams open, {events[0]} count events sent")
         for http in sessions.values():
             await http.close()
     finally:
@@ -290,6 +315,7 @@ def main() -> None:
     parser.add_argument("--url", help="database URL (default: SQLite in a temporary file)")
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--live", type=int, default=20, help="event streams held open")
     args = parser.parse_args()
     rng = random.Random(7)
     config = bench_config()
@@ -309,7 +335,7 @@ def main() -> None:
         item_ids = seed(engine, config, args.comments, rng)
         print(f"{engine.dialect.name}: seeded {args.comments:,} comments "
               f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
-        results = asyncio.run(measure(engine, config, item_ids, args.requests, rng))
+        results = asyncio.run(measure(engine, config, item_ids, args.requests, rng, args.live))
         print(
             f"\n| page ({engine.dialect.name}, {args.requests} requests) "
             "| p50 ms | p95 ms | max ms |"

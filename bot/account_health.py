@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from bot.access import Viewer
 from bot.alerts import UNDELIVERED
 from bot.config import Config
+from bot.workspace.access import Viewer
 from connectors.scrub import Scrubber
 from models import Account, Action, ActionKind, ActionStatus, Comment, Role, School
 

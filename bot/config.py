@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.classifier.settings import ClassifierSettings
+from bot.knowledge import KnowledgeEntry, SavedReply
 from bot.labels import Label
 from bot.webhooks.settings import WebhooksConfig
 from connectors.records import Platform
@@ -229,6 +230,9 @@ class SchoolConfig(_Section):
     templates: dict[Label, str] = Field(default_factory=dict)
     """Per-label Jinja2 overrides of the suggested replies."""
     accounts: list[AccountConfig] = Field(default_factory=list)
+    knowledge: list[KnowledgeEntry] = Field(default_factory=list)
+    """Answers to what parents ask (term dates, clubs, uniform): a matching question gets one."""
+    saved_replies: list[SavedReply] = Field(default_factory=list)
 
     _check_env = field_validator("webhook_url_env")(_env_name)
 

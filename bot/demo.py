@@ -14,7 +14,7 @@ from aiohttp import web
 from bot.config import Config, load_config
 from bot.runtime import Bot
 from bot.sync import sync_config
-from bot.users import create_user
+from bot.workspace.users import create_user
 from connectors.simulator import SimAccount, create_app
 from models import Role, make_engine, session_scope
 from models.migrate import upgrade
@@ -74,6 +74,41 @@ def sim_accounts() -> list[SimAccount]:
     return accounts
 
 
+DEMO_KNOWLEDGE = [
+    "[[schools.knowledge]]",
+    'topic = "Term dates"',
+    'answer = "This term ends on Friday 19 December; we are back on Monday 5 January."',
+    'keywords = ["term", "holiday", "holidays", "half term", "back to school", "inset"]',
+    "[[schools.knowledge]]",
+    'topic = "Parents evening"',
+    'answer = "Parents evening is on Thursday 11 December, 3.30 to 7pm: book a slot on the '
+    'school app."',
+    'keywords = ["parents evening", "parent evening", "parents meeting", "teacher meeting"]',
+    "[[schools.knowledge]]",
+    'topic = "Clubs"',
+    'answer = "After-school clubs run Monday to Thursday until 4.30pm; the list is on the '
+    'website under Clubs."',
+    'keywords = ["club", "after school", "football", "choir"]',
+    "[[schools.knowledge]]",
+    'topic = "Uniform"',
+    'answer = "Uniform is a green jumper, white polo shirt and grey trousers or skirt; the '
+    'second-hand sale is every first Friday."',
+    'keywords = ["uniform", "jumper", "pe kit"]',
+    "[[schools.knowledge]]",
+    'topic = "Snow and closures"',
+    'answer = "If bad weather closes the school we text every family by 7am and post it here."',
+    'keywords = ["snow", "closed", "closure", "weather"]',
+    "[[schools.saved_replies]]",
+    'title = "Thank you"',
+    'text = "Thank you for your kind words: we will pass them on to the staff."',
+    "[[schools.saved_replies]]",
+    'title = "Please contact the office"',
+    'text = "Thank you for getting in touch. Please contact the school office so we can help '
+    'you properly."',
+]
+"""Short answers to what parents ask, so the demo's questions get real suggested replies."""
+
+
 def config_text(options: DemoOptions) -> str:
     folder = options.folder.resolve()
     sim = f"http://127.0.0.1:{options.sim_port}"
@@ -123,6 +158,7 @@ def config_text(options: DemoOptions) -> str:
             f'dsl_emails = ["dsl@{school_id}.example"]',
             f'champion_emails = ["champion@{school_id}.example"]',
             f'report_recipients = ["head@{school_id}.example"]',
+            *DEMO_KNOWLEDGE,
         ]
         for platform, pattern in PLATFORM_IDS.items():
             lines += [

@@ -50,3 +50,11 @@ def failed_replies(session: Session, item_ids: list[int]) -> set[int]:
         for item_id, status in latest.items()
         if item_id is not None and status in (ActionStatus.FAILED, ActionStatus.WAITING)
     }
+
+
+def failures(session: Session, action_ids: list[int]) -> list[str]:
+    """The last error of each of ``action_ids`` that failed for good."""
+    stmt = select(Action.last_error).where(
+        col(Action.id).in_(action_ids), Action.status == ActionStatus.FAILED
+    )
+    return [error or "" for error in session.exec(stmt).all()]

@@ -141,6 +141,7 @@ class Comment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("platform", "platform_id"),
         Index("ix_comments_author", "platform", "author_id"),
+        Index("ix_comments_post", "platform", "post_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -188,7 +189,10 @@ class QueueItem(SQLModel, table=True):
     """A comment that needs a person, with the suggested response."""
 
     __tablename__ = "queue_items"
-    __table_args__ = (Index("ix_queue_open", "status", "priority", "created_at"),)
+    __table_args__ = (
+        Index("ix_queue_open", "status", "priority", "created_at"),
+        Index("ix_queue_school_open", "school_id", "status", "priority", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     comment_id: int = Field(foreign_key="comments.id", unique=True)
@@ -206,6 +210,20 @@ class QueueItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     first_human_action_at: datetime | None = _optional_time()
+    assigned_to_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    """A named colleague asked to deal with it; unlike a claim, it does not run out."""
+
+
+class ItemNote(SQLModel, table=True):
+    """An internal note on an item: for colleagues, never sent to the platform."""
+
+    __tablename__ = "item_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    queue_item_id: int = Field(foreign_key="queue_items.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Action(SQLModel, table=True):

@@ -242,8 +242,8 @@ def export_relabelled(config_path: Path, target: Path) -> int:
 
 def write_relabelled(engine: Engine, target: Path) -> int:
     """Every comment people relabelled (latest label each) as ``LABELS.md`` CSV; the count."""
-    from bot.access import Viewer
-    from bot.evidence import relabelled_csv
+    from bot.workspace.access import Viewer
+    from bot.workspace.evidence import relabelled_csv
     from models import Role
     from models.db import session_scope
 

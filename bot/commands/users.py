@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from bot.config import ConfigError, load_config
-from bot.users import UserError, create_user
+from bot.workspace.users import UserError, create_user
 from models import Role, make_engine, session_scope
 from models.migrate import upgrade
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,10 +17,20 @@ from bot.reports.period import Week
 
 _COLOURS = {"facebook": "#1f5fbf", "instagram": "#b8336a", "x": "#222222"}
 _COLUMNS = 3
+_TITLE_WIDTH = 30
+"""Characters of a panel title's line at 7.5 pt in a 2.3-inch panel."""
 
 
 def _num(when: datetime) -> float:
     return float(date2num(when))  # type: ignore[no-untyped-call]
+
+
+def panel_title(account: AccountFigures, *, many: bool) -> str:
+    """Two short lines that fit a panel: wrapped, never cut mid-word by the figure's edge."""
+    who = account.school_name if many and account.school_name else account.name
+    lines = textwrap.wrap(who, _TITLE_WIDTH) or [""]
+    second = lines[0] if len(lines) == 1 else lines[0].rstrip() + "…"
+    return f"{account.platform_name}\n{second}"
 
 
 def trend_png(
@@ -40,16 +51,15 @@ def trend_png(
     for index, account in enumerate(accounts):
         axes = figure.add_subplot(rows, columns, index + 1)
         colour = _COLOURS.get(account.platform, "#444444")
-        name = account.name if len(account.name) <= 34 else account.name[:33] + "…"
-        title = f"{account.platform_name}\n{name}"
-        if len(accounts) > _COLUMNS and account.school_name:
-            title = f"{account.platform_name} · {account.school_name[:26]}"
-        axes.set_title(title, fontsize=8, loc="left")
+        axes.set_title(
+            panel_title(account, many=len(accounts) > _COLUMNS), fontsize=7.5, loc="left"
+        )
         if account.points:
             times = [_num(when) for when, _ in account.points]
             counts = [count for _, count in account.points]
             axes.plot(times, counts, color=colour, linewidth=1.6)
-            axes.fill_between(times, counts, min(counts), color=colour, alpha=0.08)
+            axes.fill_between(times, counts, 0, color=colour, alpha=0.08)
+            axes.set_ylim(bottom=0, top=max(counts) * 1.18 or 1)  # from zero: no made-up cliffs
             axes.annotate(
                 f"{counts[-1]:,}",
                 (times[-1], counts[-1]),

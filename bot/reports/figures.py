@@ -53,6 +53,44 @@ class ReportFigures:
     notes: tuple[str, ...]
 
     @property
+    def summary(self) -> tuple[str, str, str]:
+        """Three lines a head teacher reads first: what happened, what needs them, what changed."""
+        m = self.moderation
+        hidden = m.hidden_auto + m.hidden_by_staff
+        answered = m.replies + m.private_replies
+        happened = (
+            f"What happened: {m.comments_read:,} comment{'s' if m.comments_read != 1 else ''} "
+            f"read, {hidden:,} hidden, {answered:,} answered"
+            + (
+                f", {m.safeguarding_escalations} passed to the DSL"
+                if m.safeguarding_escalations
+                else ""
+            )
+            + "."
+        )
+        needs = []
+        if m.past_due_open:
+            needs.append(f"{m.past_due_open} item{'s' if m.past_due_open != 1 else ''} past due")
+        hits = sum(len(a.flagged) for a in self.accounts)
+        if hits:
+            needs.append(f"{hits} new follower{'s' if hits != 1 else ''} on the watchlist")
+        if self.attention:
+            count = len(self.attention)
+            needs.append(f"{count} account{'s' if count != 1 else ''} to fix")
+        needs_you = "What needs you: " + ("; ".join(needs) if needs else "nothing this week") + "."
+        changes = [a.change for a in self.accounts if a.change is not None]
+        if changes:
+            total = sum(changes)
+            changed = (
+                f"What changed: followers {'up' if total > 0 else 'down' if total < 0 else 'level'}"
+                f"{f' by {abs(total):,}' if total else ''} across {len(changes)} "
+                f"account{'s' if len(changes) != 1 else ''}."
+            )
+        else:
+            changed = "What changed: no follower counts were taken this week."
+        return happened, needs_you, changed
+
+    @property
     def trend_weeks(self) -> tuple[str, ...]:
         return tuple(label for label, _ in self.accounts[0].weekly) if self.accounts else ()
 

@@ -51,6 +51,8 @@ class AccountFigures:
     lost_followers: int | None
     note: str
     """Said plainly when the list is not available, and why."""
+    lost: tuple[NewFollower, ...] = ()
+    """Who stopped following this week, where the follower list is known."""
 
     @property
     def change(self) -> int | None:
@@ -129,7 +131,7 @@ def _followers(session: Session, snapshot_id: int) -> dict[str, FollowerRow]:
 
 def _new_followers(
     session: Session, account: Account, week: Week, watchlist: Watchlist
-) -> tuple[bool, tuple[NewFollower, ...], int | None, str]:
+) -> tuple[bool, tuple[NewFollower, ...], tuple[NewFollower, ...] | None, str]:
     name = PLATFORM_NAMES.get(account.platform, account.platform)
     if account.platform != "x":
         return (
@@ -173,7 +175,13 @@ def _new_followers(
         )
         for row in new
     )
-    lost = sum(1 for follower_id in before if follower_id not in now)
+    gone = sorted(
+        (row for follower_id, row in before.items() if follower_id not in now),
+        key=lambda row: (row.name.casefold(), row.follower_id),
+    )
+    lost = tuple(
+        NewFollower(row.follower_id, row.name, row.username, row.description, ()) for row in gone
+    )
     return True, followers, lost, ""
 
 
@@ -221,6 +229,7 @@ def account_figures(
         points=tuple(points),
         follower_list=listed,
         new_followers=new,
-        lost_followers=lost,
+        lost_followers=len(lost) if lost is not None else None,
         note=note,
+        lost=lost or (),
     )

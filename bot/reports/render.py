@@ -137,6 +137,8 @@ def render_text(figures: ReportFigures) -> str:
         f"{figures.title}: weekly report, week {week.label}",
         f"Monday {_day(week.monday)} to Sunday {_day(week.sunday)}",
         "",
+        *figures.summary,
+        "",
         "Followers",
     ]
     for account in figures.accounts:

@@ -12,14 +12,17 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
-from bot.auth import SignInLimiter
 from bot.config import Config
-from bot.web import views_admin, views_auth, views_item, views_mailbox, views_queue
+from bot.web import live, views_admin, views_auth, views_item, views_mailbox, views_queue
+from bot.web.errors import error_pages
 from bot.web.filters import install as install_filters
 from bot.web.health import healthz
-from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, WAKE_OUTBOX
+from bot.web.keys import ACTION_WAIT, CLOCK, CONFIG, ENGINE, LIMITER, LIVE, PRESENCE, WAKE_OUTBOX
+from bot.web.live_state import LiveQueue
 from bot.web.proxy import forwarded_for
 from bot.web.security import require_sign_in, security_headers, session_secret, setup_sessions
+from bot.workspace.auth import SignInLimiter
+from bot.workspace.presence import Presence
 from models.types import utcnow
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +37,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     limiter: SignInLimiter | None = None,
     action_wait: float = 2.0,
+    live_interval: float = 2.0,
 ) -> web.Application:
     """The dashboard. ``wake_outbox`` is called after every enqueue; ``secret_key`` defaults to
     the one named by ``dashboard.secret_key_env`` (or a random one)."""
@@ -44,11 +48,16 @@ def create_app(
     app[ACTION_WAIT] = action_wait if wake_outbox is not None else 0.0
     app[CLOCK] = clock
     app[LIMITER] = limiter or SignInLimiter()
+    app[PRESENCE] = Presence()
+    app[LIVE] = LiveQueue(live_interval)
+    app.cleanup_ctx.append(live.watch)
+    app.on_shutdown.append(live.on_shutdown)
     if config.dashboard.trusted_proxies:
         app.middlewares.append(forwarded_for(config.dashboard.trusted_proxies))
     app.middlewares.append(security_headers)
     setup_sessions(app, config, secret_key or session_secret(config))
     app.middlewares.append(require_sign_in)
+    app.middlewares.append(error_pages)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -68,6 +77,7 @@ def create_app(
     router.add_get("/account/password", views_auth.password_form)
     router.add_post("/account/password", views_auth.password_change)
     router.add_get("/queue", views_queue.queue)
+    router.add_get("/events", live.events)
     router.add_post("/queue/bulk", views_queue.queue_bulk)
     router.add_get(r"/items/{item_id:\d+}", views_item.item_page)
     router.add_post(r"/items/{item_id:\d+}/act", views_item.item_action)

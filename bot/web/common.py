@@ -12,9 +12,12 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.access import Viewer
-from bot.web.keys import CLOCK, CONFIG, ENGINE, VIEWER
+from bot.config import Config
+from bot.labels import Label
+from bot.policy import due_at
+from bot.web.keys import CLOCK, CONFIG, ENGINE, LIVE, VIEWER
 from bot.web.sessions import get_session
+from bot.workspace.access import Viewer
 from models import session_scope
 
 P = ParamSpec("P")
@@ -39,6 +42,11 @@ async def db(
     return await asyncio.to_thread(run)
 
 
+def due_time(config: Config) -> Callable[[Label, datetime], datetime]:
+    """An item's due time under the config's ``[queue]``, for relabelling."""
+    return lambda label, received: due_at(label, received, config.queue, config.trust.tz)
+
+
 def now(request: web.Request) -> datetime:
     return request.app[CLOCK]()
 
@@ -61,9 +69,12 @@ async def csrf_token(request: web.Request) -> str:
     return token
 
 
-async def flash(request: web.Request, message: str, kind: str = "info") -> None:
+async def flash(
+    request: web.Request, message: str, kind: str = "info", *, undo_item: int | None = None
+) -> None:
+    """A message for the next page; ``undo_item`` adds an Undo button that reopens that item."""
     session = await get_session(request)
-    session["flash"] = [*session.get("flash", []), [kind, message]][-5:]
+    session["flash"] = [*session.get("flash", []), [kind, message, undo_item]][-5:]
 
 
 async def render(
@@ -78,6 +89,7 @@ async def render(
         "nonce": new_nonce,
         "trust_name": request.app[CONFIG].trust.name,
         "now": now(request),
+        "live_stamp": request.app[LIVE].stamp,
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context})
     response.set_status(status)

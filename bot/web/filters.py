@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from bot.config import Config
+from bot.workspace.wording import advice, event_name
 
 STATIC = Path(__file__).resolve().parent / "static"
 LABEL_NAMES = {"personal_data": "personal data"}
@@ -17,6 +18,7 @@ ACTION_NAMES = {
     "private_reply": "private reply",
     "alert": "DSL alert",
 }
+PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "x": "X"}
 STATUS_NAMES = {
     "pending": "queued",
     "in_flight": "sending",
@@ -63,6 +65,11 @@ def install(env: jinja2.Environment, config: Config) -> None:
     env.filters["ago"] = ago
     env.filters["label_name"] = lambda label: LABEL_NAMES.get(label, label)
     env.filters["action_name"] = lambda kind: ACTION_NAMES.get(kind, kind)
+    school_names = {school.id: school.name for school in config.schools}
+    env.filters["school_name"] = lambda school_id: school_names.get(school_id, school_id)
+    env.filters["event_name"] = event_name
+    env.filters["advice"] = advice
+    env.filters["platform_name"] = lambda platform: PLATFORM_NAMES.get(platform, platform)
     env.filters["action_status"] = lambda status: STATUS_NAMES.get(status, status)
     env.globals["css_url"] = _static_url("style.css")
     env.globals["js_url"] = _static_url("app.js")

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from bot.access import Viewer
 from bot.account_health import redact_secrets
 from bot.web.keys import CONFIG, ENGINE, VIEWER
+from bot.workspace.access import Viewer
 from models import Account
 
 

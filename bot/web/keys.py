@@ -8,9 +8,11 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.access import Viewer
-from bot.auth import SignInLimiter
 from bot.config import Config
+from bot.web.live_state import LiveQueue
+from bot.workspace.access import Viewer
+from bot.workspace.auth import SignInLimiter
+from bot.workspace.presence import Presence
 
 CONFIG = web.AppKey("config", Config)
 ENGINE = web.AppKey("engine", Engine)
@@ -20,5 +22,7 @@ ACTION_WAIT = web.AppKey("action_wait", float)
 """Seconds a handler waits for queued actions to finish before showing the item again."""
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 LIMITER = web.AppKey("sign_in_limiter", SignInLimiter)
+PRESENCE = web.AppKey("presence", Presence)
+LIVE = web.AppKey("live", LiveQueue)
 
 VIEWER = web.RequestKey("viewer", Viewer)

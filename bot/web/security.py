@@ -38,7 +38,7 @@ MACHINE_PREFIXES = ("/webhooks/",)
 """Called by platforms, not people: no session, no CSRF form; they check their own signatures."""
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 
 

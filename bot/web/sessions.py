@@ -15,7 +15,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from sqlmodel import Session as DbSession
 from sqlmodel import col, delete
 
-from bot.access import Viewer, load_viewer
+from bot.workspace.access import Viewer, load_viewer
 from models import WebSession
 
 STORAGE = web.AppKey("session_storage", EncryptedCookieStorage)

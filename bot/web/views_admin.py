@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.account_health import account_health, undelivered_alerts
-from bot.evidence import AuditFilters, list_audit, relabelled_csv
-from bot.triage import visible_schools
 from bot.web.common import db, now, render, viewer
 from bot.web.keys import CONFIG
+from bot.workspace.evidence import AuditFilters, list_audit, relabelled_csv
+from bot.workspace.triage import visible_schools
 
 
 async def audit_log(request: web.Request) -> web.Response:

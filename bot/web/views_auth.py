@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.access import password_fingerprint
-from bot.auth import PasswordChangeError, authenticate, change_password, normalise_email
 from bot.web.common import db, flash, now, render, viewer
 from bot.web.keys import LIMITER
 from bot.web.security import safe_next
@@ -16,6 +14,8 @@ from bot.web.sessions import (
     new_session,
     open_server_session,
 )
+from bot.workspace.access import password_fingerprint
+from bot.workspace.auth import PasswordChangeError, authenticate, change_password, normalise_email
 from models.types import utcnow
 
 SIGN_IN_FAILED = (

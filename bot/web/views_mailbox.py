@@ -7,9 +7,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.mailbox import list_messages, may_open, read_message
 from bot.web.common import not_found, render, viewer
 from bot.web.keys import CONFIG
+from bot.workspace.mailbox import body_parts, list_messages, may_open, read_message
 
 
 def _maildir(request: web.Request) -> Path:
@@ -32,4 +32,6 @@ async def mailbox_message(request: web.Request) -> web.Response:
     message = await asyncio.to_thread(read_message, maildir, name, viewer(request))
     if message is None:
         raise not_found()
-    return await render(request, "mailbox_message.html", {"message": message})
+    base_url = request.app[CONFIG].dashboard.base_url
+    parts = body_parts(message.body, base_url)
+    return await render(request, "mailbox_message.html", {"message": message, "parts": parts})

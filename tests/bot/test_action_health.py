@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.access import Viewer
 from bot.account_health import account_health
 from bot.classifier import Classifier
 from bot.config import Config
 from bot.runtime import Bot
+from bot.workspace.access import Viewer
 from models import Account, Action, ActionKind, ActionStatus, Role
 from models.types import utcnow
 from tests.bot.conftest import SimControl, account_id

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from bot.classifier import Classifier
 from bot.config import Config
 from bot.runtime import Bot
-from bot.users import create_user
 from bot.web.app import create_app
+from bot.workspace.users import create_user
 from models import Account, Role, session_scope
 from tests.bot.web.conftest import sign_in
 

@@ -13,7 +13,6 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.access import Viewer
 from bot.account_health import undelivered_alerts
 from bot.config import Config, EmailConfig
 from bot.labels import Label
@@ -21,6 +20,7 @@ from bot.notify import Mailer
 from bot.outbox import enqueue
 from bot.sync import sync_config
 from bot.worker import OutboxWorker
+from bot.workspace.access import Viewer
 from models import Action, ActionKind, ActionStatus, QueueItem, Role, session_scope
 from tests.bot.conftest import Inbox, Webhook
 from tests.bot.web.factory import NOW, SAFEGUARDING_TEXT, add_item, make_config

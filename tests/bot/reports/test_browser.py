@@ -96,3 +96,34 @@ def test_report_file_renders_with_the_png_beside_it(
     assert width > 600
     assert outside == []
     assert colours > 50
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+@pytest.mark.parametrize("width", [390, 800])
+def test_the_report_fits_a_phone_and_opens_with_its_summary(
+    engine: Engine, config: Config, known: Known, tmp_path: Path, width: int
+) -> None:
+    """At 390 px nothing overflows; the desktop shot is kept when HALLMONITOR_UPDATE_SCREENSHOTS."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    [report] = build_reports(engine, config, WEEK, "oakfield", now=NOW)
+    html, _csv, _png = write_report(report, tmp_path)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(html.as_uri(), wait_until="load")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            first = page.locator("#summary p").first.inner_text()
+            assert first.startswith("What happened:")
+            box = page.locator("#summary").bounding_box()
+            assert box is not None
+            assert box["y"] < 200  # above the fold, before the followers table
+            if width == 800 and os.environ.get("HALLMONITOR_UPDATE_SCREENSHOTS"):
+                page.screenshot(path=str(SCREENSHOTS / "report.png"), full_page=True)
+        finally:
+            browser.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import Engine
@@ -302,3 +303,42 @@ def test_follower_names_cannot_become_spreadsheet_formulas(
     assert "'=HYPERLINK" in report.csv
     assert "<b>bio</b>" not in report.html
     assert "&lt;b&gt;bio&lt;/b&gt;" in report.html
+
+
+def test_three_line_summary_comes_first(reports: dict[str, Report]) -> None:
+    page = reports["oakfield"].html
+    summary = page[page.index('id="summary"') : page.index("</div>", page.index('id="summary"'))]
+    lines = re.findall(r">(What [^<]+)</p>", summary)
+    assert [line.split(":")[0] for line in lines] == [
+        "What happened",
+        "What needs you",
+        "What changed",
+    ]
+    assert "2 new followers on the watchlist" in lines[1]
+    assert "3 accounts to fix" in lines[1]
+    assert lines[2] == "What changed: followers up by 17 across 3 accounts."  # +10 +5 +2
+    assert page.index('id="summary"') < page.index(">Followers</h2>")
+    assert reports["oakfield"].text.splitlines()[3].startswith("What happened:")
+
+
+def test_who_stopped_following_and_what_to_do_about_a_hit(reports: dict[str, Report]) -> None:
+    page = reports["oakfield"].html
+    assert "Stopped following: Bob Ray (@bobray)." in page
+    assert "<strong>Suggested action</strong> for each watchlist hit" in page
+
+
+def test_chart_titles_fit_and_say_the_axis_starts_at_zero(reports: dict[str, Report]) -> None:
+    from bot.reports.chart import panel_title
+    from bot.reports.followers import AccountFigures
+
+    long = AccountFigures(
+        account_id=1, school_id="s", school_name="St Bartholomew's Church of England Primary",
+        platform="instagram", name="St Bartholomew's Church of England Primary Academy",
+        followers_now=1, followers_before=1, weekly=(), points=(), follower_list=False,
+        new_followers=(), lost_followers=None, note="",
+    )  # fmt: skip
+    title = panel_title(long, many=False)
+    assert title.startswith("Instagram\n")
+    assert all(len(line) <= 31 for line in title.splitlines())
+    assert title.endswith("…")
+    assert "The charts start at zero." in reports["oakfield"].html

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.config import Config
 from bot.reports import build_reports
 from bot.reports.seed import seed_history
-from models import Account, Comment, FollowerSnapshotRow, session_scope
+from models import Account, Comment, FollowerSnapshotRow, QueueItem, QueueStatus, session_scope
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # Wednesday of 2026-W48
 
@@ -58,3 +58,18 @@ def test_seeding_twice_adds_nothing(engine: Engine, config: Config) -> None:
         assert again.snapshots == again.comments == 0
         accounts = session.exec(select(func.count(col(Account.id)))).one()
     assert accounts == 4
+
+
+def test_seeded_history_leaves_nothing_open_to_act_on(engine: Engine, config: Config) -> None:
+    """The seeded comments are not in the simulator: an open one would fail every action."""
+    with session_scope(engine) as session:
+        seed_history(session, config, NOW, random.Random(7))
+    with session_scope(engine) as session:
+        statuses = session.exec(select(QueueItem.status).distinct()).all()
+        late = session.exec(
+            select(func.count(col(QueueItem.id))).where(
+                col(QueueItem.first_human_action_at) > col(QueueItem.due_at)
+            )
+        ).one()
+    assert set(statuses) <= {QueueStatus.HANDLED, QueueStatus.DISMISSED}
+    assert late > 0  # the history still shows items handled past their due time

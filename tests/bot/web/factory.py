@@ -11,7 +11,7 @@ from bot.config import Config, parse_config
 from bot.labels import Label
 from bot.policy import DUE_AFTER
 from bot.sync import sync_config
-from bot.users import create_user
+from bot.workspace.users import create_user
 from models import (
     Account,
     Classification,

@@ -13,10 +13,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.auth import LOCK_AFTER, SignInLimiter
 from bot.web.app import create_app
 from bot.web.security import COOKIE_NAME, safe_next
 from bot.web.sessions import SESSION_IDLE, open_server_session, signed_in_viewer
+from bot.workspace.auth import LOCK_AFTER, SignInLimiter
 from models import User, WebSession, session_scope
 from tests.bot.web.conftest import csrf_of, form_value, sign_in
 from tests.bot.web.factory import CHAMPION, PASSWORD, make_config

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.config import Config
+from bot.knowledge import KnowledgeEntry
 from bot.labels import Label
 from bot.notify import Mailer
 from bot.web.app import create_app
@@ -73,7 +74,7 @@ class Loop:
 @pytest.fixture
 async def loop_setup(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Loop]:
     monkeypatch.setenv("OAK_FB", SIM_TOKEN)
-    config: Config = make_config(oak_fb_id=SIM_ACCOUNT)
+    config: Config = with_knowledge(make_config(oak_fb_id=SIM_ACCOUNT))
     now = utcnow()
     loop = Loop()
     loop.seeded = seed(engine, config, now=now)
@@ -133,7 +134,7 @@ async def loop_setup(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
 
     app = create_app(
         config, engine, wake_outbox=wake, secret_key=Fernet(Fernet.generate_key()),
-        action_wait=10.0,
+        action_wait=10.0, live_interval=0.1,
     )  # fmt: skip
     dashboard = TestServer(app, host="127.0.0.1")
     await dashboard.start_server()
@@ -146,6 +147,20 @@ async def loop_setup(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
         await connector.close()
         await dashboard.close()
         await sim.close()
+
+
+SNOW = KnowledgeEntry(
+    topic="Snow closures",
+    answer="If snow closes the school we text every family by 7am and post it here.",
+    keywords=["snow", "closed", "closure"],
+)
+
+
+def with_knowledge(config: Config) -> Config:
+    oak, *others = config.schools
+    return config.model_copy(
+        update={"schools": [oak.model_copy(update={"knowledge": [SNOW]}), *others]}
+    )
 
 
 def _client() -> Any:
@@ -194,7 +209,13 @@ async def test_champion_edits_and_sends_the_reply_the_simulator_gets_it(loop_set
     counter = page.locator("#reply-count")
     assert await counter.inner_text() == f"{len(edited)} of 8000 characters (facebook's limit)"
     await page.get_by_role("button", name="Send as public reply").click()
-    await page.wait_for_url(f"**/items/{loop.item}#actions")
+    await page.wait_for_load_state("load")
+    # The reply finishes the item: the next one opens, and the message says it went.
+    flashes = await page.locator(".flashes").inner_text()
+    assert (
+        f"#{loop.item}: Public reply queued; item marked handled. Done on the platform." in flashes
+    )
+    await page.goto(f"/items/{loop.item}")
     row = page.locator("table.actions tbody tr").first
     assert await row.locator(".result").inner_text() == "sent"
     assert edited in await row.inner_text()

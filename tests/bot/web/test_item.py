@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import timedelta
 
 from aiohttp.test_utils import TestServer
 from sqlalchemy import Engine
@@ -21,6 +23,7 @@ from models import (
     ActionStatus,
     AuditEntry,
     Classification,
+    Comment,
     QueueItem,
     QueueStatus,
     session_scope,
@@ -30,6 +33,8 @@ from tests.bot.web.factory import ADMIN, CHAMPION, DSL, add_item, make_config
 
 SIM_ACCOUNT = "100000000000001"  # the simulator's Oakfield Facebook page
 SIM_TOKEN = "demo-token-facebook-oakfield"
+
+PRIMARY = r'<button type="submit" name="action" value="(\w+)" class="primary"'
 
 
 def _actions(engine: Engine) -> list[Action]:
@@ -86,17 +91,18 @@ async def test_edited_reply_goes_through_the_outbox_once(client, seeded, engine,
 async def test_results_of_the_worker_are_shown(client, seeded, engine):
     await sign_in(client, CHAMPION)
     await act(client, seeded.abuse, "hide")
-    await act(client, seeded.abuse, "block")
+    await act(client, seeded.abuse, "block", confirm="block")
     with session_scope(engine) as session:
         hide, block = session.exec(select(Action).order_by(col(Action.id))).all()
         hide.status = ActionStatus.DONE
         hide.result_ref = "hidden"
         block.status = ActionStatus.FAILED
-        block.last_error = "permission missing: pages_manage_engagement"
+        block.last_error = "PermissionMissing: (#200) requires pages_manage_engagement"
     html = await (await client.get(f"/items/{seeded.abuse}")).text()
     assert "done" in html
     assert "failed" in html
-    assert "why: permission missing: pages_manage_engagement" in html
+    assert "lacks a permission this needs. Reconnect the account" in html
+    assert "<code>PermissionMissing: (#200) requires pages_manage_engagement</code>" in html
     actions = _actions(engine)
     assert actions[1].payload == {"author_id": "author-1"}
 
@@ -192,23 +198,32 @@ async def test_dismiss_handle_reopen_and_audit(client, seeded, engine):
     ]
     audit = await (await client.get(f"/audit?item={seeded.question}")).text()
     assert audit.count(CHAMPION) >= 3
-    assert "reopen" in audit
+    assert "Reopened the item" in audit
     other = await (await client.get("/audit?actor=nobody")).text()
     assert "No entries match" in other
 
 
-async def test_claim_shows_who_has_the_item(client, seeded):
+async def test_reading_does_not_claim_take_it_does_and_viewers_show_apart(client, seeded):
+    await sign_in(client, ADMIN)
+    browsing = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert 'id="take-it">Take it</button>' in browsing
     await sign_in(client, CHAMPION)
     mine = await (await client.get(f"/items/{seeded.abuse}")).text()
-    assert "You have this item" in mine
+    assert "has taken this item" not in mine
+    assert "Also looking at it now: admin@riverside.example" in mine
+    assert "with admin" not in await (await client.get("/queue")).text()
+    await act(client, seeded.abuse, "claim")
+    taken = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "You have taken this item" in taken
+    assert 'id="take-it"' not in taken
     await sign_in(client, DSL)
     theirs = await (await client.get(f"/items/{seeded.abuse}")).text()
-    assert "Olive Champion</strong> has this item open" in theirs
+    assert "Olive Champion</strong> has taken this item" in theirs
+    assert 'id="take-it">Take it over</button>' in theirs
     queue = await (await client.get("/queue")).text()
     assert "with Olive Champion" in queue
     await act(client, seeded.abuse, "claim")
-    taken = await (await client.get(f"/items/{seeded.abuse}")).text()
-    assert "You have this item" in taken
+    assert "You have taken this item" in await (await client.get(f"/items/{seeded.abuse}")).text()
 
 
 async def test_evidence_export(client, seeded):
@@ -231,7 +246,126 @@ async def test_evidence_export(client, seeded):
 
 async def test_unknown_item_is_404(client, seeded):
     await sign_in(client, ADMIN)
-    assert (await client.get("/items/999999")).status == 404
+    response = await client.get("/items/999999")
+    assert response.status == 404
+    html = await response.text()
+    assert '<nav aria-label="Main">' in html
+    assert '<a href="/queue">Go to the queue</a>' in html
+    assert "belongs to a school that is not yours" in html
+    unknown = await client.get("/no/such/page")
+    assert unknown.status == 404
+    assert '<nav aria-label="Main">' in await unknown.text()
+
+
+async def test_private_matters_reply_privately_first_public_only_when_confirmed(
+    client, seeded, engine
+):
+    await sign_in(client, DSL)
+    html = await (await client.get(f"/items/{seeded.safeguarding}")).text()
+    primary = re.findall(PRIMARY, html)
+    assert primary == ["private_reply"]
+    assert 'id="confirm-public"' in html
+    refused = await act(client, seeded.safeguarding, "reply", text="Please call us.")
+    assert refused.status == 303
+    assert _actions(engine) == []
+    sent = await act(client, seeded.safeguarding, "reply", text="Please call us.", confirm="public")
+    assert sent.status == 303
+    assert [a.kind for a in _actions(engine)] == [ActionKind.REPLY]
+
+
+async def test_ordinary_items_keep_the_public_reply_first(client, seeded):
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{seeded.question}")).text()
+    primary = re.findall(PRIMARY, html)
+    assert primary == ["reply"]
+    assert 'id="confirm-public"' not in html
+
+
+async def test_block_needs_its_confirmation(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    html = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert "<summary>Block the author…" in html
+    refused = await act(client, seeded.abuse, "block")
+    assert "Not done: a block cannot be undone from here" in await _followed(client, refused)
+    assert _actions(engine) == []
+    await act(client, seeded.abuse, "block", confirm="block")
+    assert [a.kind for a in _actions(engine)] == [ActionKind.BLOCK]
+
+
+async def test_dismiss_offers_undo(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    response = await act(client, seeded.question, "dismiss")
+    html = await _followed(client, response)
+    assert "Item dismissed." in html
+    assert 'value="reopen" class="link" id="undo">Undo</button>' in html
+    assert _item(engine, seeded.question).status is QueueStatus.DISMISSED
+    token = form_value(html, "csrf")
+    undo = re.search(r'action="/items/(\d+)/act" class="inline-form undo">', html)
+    assert undo is not None
+    assert int(undo.group(1)) == seeded.question
+    await client.post(
+        f"/items/{seeded.question}/act",
+        data={"csrf": token, "nonce": "undo-nonce-1", "action": "reopen"},
+    )
+    assert _item(engine, seeded.question).status is QueueStatus.OPEN
+
+
+async def test_escalating_twice_needs_a_deliberate_second_email(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    await act(client, seeded.question, "escalate")
+    html = await (await client.get(f"/items/{seeded.question}")).text()
+    assert 'id="already-alerted"' in html
+    again = await act(client, seeded.question, "escalate")
+    assert "emailed about this item already" in await _followed(client, again)
+    assert [a.kind for a in _actions(engine)] == [ActionKind.ALERT]
+    await act(client, seeded.question, "escalate", confirm="again")
+    assert [a.kind for a in _actions(engine)] == [ActionKind.ALERT, ActionKind.ALERT]
+
+
+async def _followed(client, response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status == 303
+    return await (await client.get(response.headers["Location"])).text()
+
+
+async def test_one_clock_posted_everywhere_read_time_where_it_matters(client, seeded, engine):
+    with session_scope(engine) as session:
+        item = session.get(QueueItem, seeded.question)
+        assert item is not None
+        comment = session.get(Comment, item.comment_id)
+        assert comment is not None
+        comment.created_at = item.created_at - timedelta(hours=30)  # read late: an X poll
+    await sign_in(client, CHAMPION)
+    queue = await (await client.get("/queue")).text()
+    card = queue[queue.index(f'href="/items/{seeded.question}"') :]
+    assert "posted <time" in card
+    assert ">3 d ago</time>" in card[: card.index("</li>")]  # posted 3 d ago, read 2 d ago
+    page = await (await client.get(f"/items/{seeded.question}")).text()
+    assert "<dt>Posted</dt>" in page
+    assert "Hallmonitor read it" in page
+    assert "30 h after it was posted" in page
+    fresh = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert 'id="read-at"' not in fresh
+    evidence = await (await client.get(f"/items/{seeded.question}/evidence")).text()
+    assert "Read by Hallmonitor" in evidence
+
+
+async def test_finishing_an_item_goes_to_the_next_one_in_queue_order(client, seeded, engine):
+    await sign_in(client, CHAMPION)
+    # Oakfield, for a champion: abuse, then the complaint (xss), then the question.
+    page = await (await client.get(f"/items/{seeded.abuse}")).text()
+    assert f'href="/items/{seeded.xss}" rel="next"' in page
+    assert 'rel="prev"' not in page
+    response = await act(client, seeded.abuse, "handled")
+    assert response.headers["Location"] == f"/items/{seeded.xss}"
+    html = await (await client.get(response.headers["Location"])).text()
+    assert f"#{seeded.abuse}: Item handled." in html
+    assert 'rel="prev"' not in html  # the handled one is no longer in the open queue
+    hidden = await act(client, seeded.xss, "hide")
+    assert hidden.headers["Location"] == f"/items/{seeded.xss}#actions"  # not finished yet
+    await act(client, seeded.xss, "dismiss")
+    last = await act(client, seeded.question, "handled")
+    assert last.headers["Location"] == "/queue"
+    assert "the queue is clear" in await (await client.get("/queue")).text()
 
 
 async def test_a_reply_refused_for_length_keeps_the_text(client, seeded, engine):

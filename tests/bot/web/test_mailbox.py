@@ -15,11 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
-from bot.access import Viewer
 from bot.config import Config, EmailConfig
-from bot.mailbox import read_message, valid_name
 from bot.notify import Attachment, Email, build_message
 from bot.web.app import create_app
+from bot.workspace.access import Viewer
+from bot.workspace.mailbox import read_message, valid_name
 from models import Role
 from tests.bot.web.conftest import Clock, sign_in
 from tests.bot.web.factory import ADMIN, CHAMPION, DSL, SAFEGUARDING_TEXT, Seeded, make_config
@@ -58,7 +58,8 @@ def maildir(tmp_path: Path) -> Path:
         OLDEST,
         to=[DSL],
         subject="[Hallmonitor] Escalated to the DSL: Oakfield Primary (facebook)",
-        text="An escalated comment.",
+        text="An escalated comment.\nOpen it: http://127.0.0.1:8080/items/42\n"
+        "Not ours: https://evil.example/items/43",
         day=1,
     )
     _write(
@@ -238,14 +239,14 @@ async def test_a_malformed_file_is_skipped_with_one_log_line(client, maildir, ca
         b"Date: yesterday-ish\r\nTo: dsl@oakfield.example\r\nSubject: odd\r\n\r\nbody\r\n"
     )
     await sign_in(client, ADMIN)
-    with caplog.at_level(logging.WARNING, logger="bot.mailbox"):
+    with caplog.at_level(logging.WARNING, logger="bot.workspace.mailbox"):
         response = await client.get("/mailbox")
     html = await response.text()
     assert response.status == 200
     assert NEWEST in html
     assert "broken.eml" not in html
     assert "baddate.eml" not in html
-    records = [r for r in caplog.records if r.name == "bot.mailbox"]
+    records = [r for r in caplog.records if r.name == "bot.workspace.mailbox"]
     assert len(records) == 2
     assert {r.getMessage().split()[4] for r in records} == {
         "20250304T090000-broken.eml",
@@ -271,3 +272,11 @@ async def test_message_is_shown_as_text_never_html(client):
     assert "Safeguarding concern: Oakfield Primary (facebook)" in html
     assert "Sun 2 Mar 2025" not in html
     assert "Mon 3 Mar 2025, 09:00" in html
+
+
+async def test_the_link_to_the_item_can_be_clicked_and_only_that_one(client):
+    await sign_in(client, DSL)
+    html = await (await client.get(f"/mailbox/{OLDEST}")).text()
+    assert '<a href="/items/42">http://127.0.0.1:8080/items/42</a>' in html
+    assert "https://evil.example/items/43" in html
+    assert 'href="https://evil.example' not in html

@@ -8,9 +8,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine
 
-from bot.auth import SignInLimiter
 from bot.web.app import create_app
 from bot.web.proxy import client_address
+from bot.workspace.auth import SignInLimiter
 from tests.bot.web.conftest import csrf_of
 from tests.bot.web.factory import CHAMPION, PASSWORD, make_config
 

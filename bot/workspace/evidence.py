@@ -12,8 +12,9 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from bot.access import Viewer, can_see_text
-from bot.triage import page_number
+from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.audit_groups import AuditGroup, group_events
+from bot.workspace.triage import page_number
 from models import AuditEntry, Classification, Comment, QueueItem
 
 AUDIT_PAGE = 100
@@ -59,6 +60,7 @@ class AuditRow:
     school_id: str | None
     item_id: int | None
     detail: str
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,11 @@ class AuditPage:
     page: int
     more: bool
     actions: list[str]
+
+    @property
+    def groups(self) -> list[AuditGroup]:
+        """The rows as events in plain words, one a row, grouped by item."""
+        return group_events(self.rows)
 
 
 def list_audit(
@@ -81,9 +88,12 @@ def list_audit(
         AuditEntry.queue_item_id,
         AuditEntry.detail,
         QueueItem.label,
+        Comment.platform,
     ]
-    stmt: Any = sa_select(*columns).outerjoin(
-        QueueItem, col(QueueItem.id) == AuditEntry.queue_item_id
+    stmt: Any = (
+        sa_select(*columns)
+        .outerjoin(QueueItem, col(QueueItem.id) == AuditEntry.queue_item_id)
+        .outerjoin(Comment, col(Comment.id) == AuditEntry.comment_id)
     )
     allowed = viewer.school_filter()
     if allowed is not None:
@@ -105,9 +115,10 @@ def list_audit(
     stmt = stmt.limit(AUDIT_PAGE + 1).offset((filters.page - 1) * AUDIT_PAGE)
     rows = []
     found: list[Any] = list(session.execute(stmt).all())
-    for at, actor, action, school_id, item_id, detail, label in found:
+    for at, actor, action, school_id, item_id, detail, label, platform in found:
         readable = school_id is None or label is None or can_see_text(viewer, school_id, label)
-        rows.append(AuditRow(at, actor, action, school_id, item_id, detail if readable else ""))
+        shown = detail if readable else ""
+        rows.append(AuditRow(at, actor, action, school_id, item_id, shown, platform))
     names: Any = sa_select(col(AuditEntry.action)).distinct().order_by(col(AuditEntry.action))
     return AuditPage(
         rows=rows[:AUDIT_PAGE],

@@ -4,19 +4,30 @@ step into the audit log."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import audit, outbox
-from bot.access import Viewer, can_see_text
 from bot.labels import Label
 from bot.policy import DUE_AFTER
-from bot.triage_item import claim, load_visible, platform_capabilities
+from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.colleagues import MAX_NOTE, colleagues
+from bot.workspace.triage_item import claim, load_visible, platform_capabilities
 from connectors.records import REPLY_LIMITS, Capability
-from models import ActionKind, Classification, Comment, QueueItem, QueueStatus, User
+from models import (
+    Action,
+    ActionKind,
+    Classification,
+    Comment,
+    ItemNote,
+    QueueItem,
+    QueueStatus,
+    User,
+)
 
 DueTime = Callable[[Label, datetime], datetime]
 
@@ -32,8 +43,14 @@ ITEM_ACTIONS = (
     "handled",
     "reopen",
     "claim",
+    "note",
+    "assign",
 )
-BULK_ACTIONS = ("handled", "dismiss")
+BULK_ACTIONS = ("handled", "dismiss", "hide", "relabel")
+PRIVATE_FIRST: frozenset[str] = frozenset(
+    {Label.SAFEGUARDING.value, Label.ABSENCE.value, Label.PERSONAL_DATA.value}
+)
+"""Labels the policy says must not be discussed in public: a public reply needs a second step."""
 MAX_REPLY = 8000
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _ACTIVE = (QueueStatus.OPEN, QueueStatus.ESCALATED)
@@ -61,12 +78,26 @@ class ActionRequest:
     text: str = ""
     label: str = ""
     note: str = ""
+    confirm: str = ""
+    """The second, deliberate step some actions need (a public reply on a private matter)."""
+    assignee: str = ""
+    """The colleague's user id for ``assign``; empty to take the assignment away."""
 
 
 @dataclass(frozen=True, slots=True)
 class ActionOutcome:
     message: str
     action_ids: list[int] = field(default_factory=list)
+    undo: str = ""
+    """The action that takes this one back ("reopen" after a dismiss), offered in the flash."""
+
+
+def _alerted(session: Session, item: QueueItem) -> bool:
+    """Has the DSL been sent an alert about this item (by the pipeline or a person)?"""
+    found = session.exec(
+        select(Action.id).where(Action.queue_item_id == item.id, Action.kind == ActionKind.ALERT)
+    ).first()
+    return found is not None
 
 
 def _user(session: Session, viewer: Viewer) -> User:
@@ -155,8 +186,23 @@ def perform(
     nonce, cid = request.nonce, comment.id
     ids: list[int] = []
     detail = ""
+    undo = ""
+
+    def alert_dsl(reason: str, note: str) -> int:
+        payload = {"reason": reason, "note": note}
+        return _enqueue(session, ActionKind.ALERT, nonce, item, comment, user, payload)
+
     match request.action:
         case "reply" | "private_reply":
+            if (
+                request.action == "reply"
+                and item.label in PRIVATE_FIRST
+                and request.confirm != "public"
+            ):
+                raise ActionRefused(
+                    "this is not for a public reply: send it privately, or tick "
+                    '"Yes, reply in public" if you are sure'
+                )
             text = _reply_text(request.text, comment.platform)
             private = request.action == "private_reply"
             kind = ActionKind.PRIVATE_REPLY if private else ActionKind.REPLY
@@ -181,6 +227,10 @@ def perform(
             message = f"{request.action.capitalize()} queued."
             detail = f"action #{ids[0]}"
         case "block":
+            if request.confirm != "block":
+                raise ActionRefused(
+                    'a block cannot be undone from here: confirm it with "Yes, block"'
+                )
             ids.append(
                 _enqueue(
                     session,
@@ -197,31 +247,15 @@ def perform(
         case "relabel":
             message, detail, alert = _relabel(session, item, comment, user, request.label, now, due)
             if alert:
-                ids.append(
-                    _enqueue(
-                        session,
-                        ActionKind.ALERT,
-                        nonce,
-                        item,
-                        comment,
-                        user,
-                        {"reason": "safeguarding", "note": request.note},
-                    )
-                )
+                ids.append(alert_dsl("safeguarding", request.note))
         case "escalate":
-            _set_status(item, QueueStatus.ESCALATED, now)
-            note = request.note.strip()[:2000]
-            ids.append(
-                _enqueue(
-                    session,
-                    ActionKind.ALERT,
-                    nonce,
-                    item,
-                    comment,
-                    user,
-                    {"reason": "escalated", "note": note},
+            if _alerted(session, item) and request.confirm != "again":
+                raise ActionRefused(
+                    "the DSL has been emailed about this item already; tick "
+                    '"Email the DSL again" to send another email'
                 )
-            )
+            _set_status(item, QueueStatus.ESCALATED, now)
+            ids.append(alert_dsl("escalated", request.note.strip()[:2000]))
             message = "Escalated: the school's DSL is being emailed."
             detail = f"action #{ids[0]}"
         case "dismiss" | "handled" | "reopen":
@@ -232,10 +266,24 @@ def perform(
             }[request.action]
             _set_status(item, status, now)
             message = f"Item {status.value}."
+            undo = "reopen" if request.action == "dismiss" else ""
+        case "note":
+            text = request.note.strip()
+            if not text:
+                raise ActionRefused("the note is empty")
+            assert item.id is not None
+            session.add(
+                ItemNote(
+                    queue_item_id=item.id, user_id=viewer.id, text=text[:MAX_NOTE], created_at=now
+                )
+            )
+            message = "Note added: only colleagues see it."
+        case "assign":
+            message, detail = _assign(session, item, request.assignee)
         case _:  # claim
             claim(session, viewer, item, now=now, force=True)
-            message = "You have this item now."
-    if request.action != "claim" and item.first_human_action_at is None:
+            message = "You have taken this item: the others see that you are on it."
+    if request.action not in ("claim", "note", "assign") and item.first_human_action_at is None:
         item.first_human_action_at = now
     item.updated_at = now
     audit.record(
@@ -247,7 +295,20 @@ def perform(
         comment_id=cid,
         detail=detail,
     )
-    return ActionOutcome(message=message, action_ids=ids)
+    return ActionOutcome(message=message, action_ids=ids, undo=undo)
+
+
+def _assign(session: Session, item: QueueItem, assignee: str) -> tuple[str, str]:
+    """Give the item to a colleague who may act on it, or to nobody."""
+    if not assignee:
+        item.assigned_to_id = None
+        return "Assignment removed.", "nobody"
+    allowed = dict(colleagues(session, item.school_id, item.label))
+    if not assignee.isdigit() or int(assignee) not in allowed:
+        raise ActionRefused("choose a colleague who may act on this item")
+    item.assigned_to_id = int(assignee)
+    name = allowed[int(assignee)]
+    return f"Assigned to {name}.", name
 
 
 def _relabel(
@@ -295,35 +356,50 @@ def _relabel(
 class BulkOutcome:
     changed: int
     skipped: int
+    refused: list[str] = field(default_factory=list)
+    """Why items this viewer may act on were not changed (the platform cannot hide, say)."""
 
 
 def bulk(
-    session: Session, viewer: Viewer, item_ids: Iterable[int], action: str, *, now: datetime
+    session: Session,
+    viewer: Viewer,
+    item_ids: Iterable[int],
+    action: str,
+    *,
+    now: datetime,
+    nonce: str = "",
+    label: str = "",
+    x_tier: str = "basic",
+    due: DueTime = default_due,
 ) -> BulkOutcome:
-    """Mark many items handled or dismissed; items not this viewer's to act on are skipped."""
+    """Do one action to many items, each exactly as on its own page (access, outbox, audit).
+
+    Items not this viewer's to act on are skipped; one that cannot be done is refused."""
     if action not in BULK_ACTIONS:
-        raise ActionRefused("choose handled or dismiss")
-    status = QueueStatus.HANDLED if action == "handled" else QueueStatus.DISMISSED
-    user = _user(session, viewer)
+        raise ActionRefused("choose handled, dismiss, hide or relabel")
+    if action == "relabel":
+        try:
+            Label(label)
+        except ValueError:
+            raise ActionRefused("choose the label to give them") from None
+    # The form's nonce keys the outbox rows (hide, an alert); a form without one gets its own.
+    request = ActionRequest(
+        action=action,
+        nonce=nonce if _NONCE.match(nonce) else secrets.token_urlsafe(12),
+        label=label,
+    )
     changed = skipped = 0
+    refused: list[str] = []
     for item_id in sorted(set(item_ids))[:500]:
-        found = load_visible(session, viewer, item_id)
-        if found is None or not can_see_text(viewer, found[0].school_id, found[0].label):
-            skipped += 1
+        try:
+            done = perform(session, viewer, item_id, request, now=now, x_tier=x_tier, due=due)
+        except ActionForbidden:
+            done = None
+        except ActionRefused as exc:
+            refused.append(f"#{item_id}: {exc}")
             continue
-        item = found[0]
-        _set_status(item, status, now)
-        item.updated_at = now
-        if item.first_human_action_at is None:
-            item.first_human_action_at = now
-        audit.record(
-            session,
-            action,
-            user=user,
-            school_id=item.school_id,
-            queue_item_id=item.id,
-            comment_id=item.comment_id,
-            detail="bulk",
-        )
-        changed += 1
-    return BulkOutcome(changed=changed, skipped=skipped)
+        if done is None:
+            skipped += 1
+        else:
+            changed += 1
+    return BulkOutcome(changed=changed, skipped=skipped, refused=refused)

@@ -41,6 +41,11 @@ class Viewer:
     def sees_school(self, school_id: str) -> bool:
         return self.is_admin or school_id in self.schools
 
+    @property
+    def lists_restricted(self) -> bool:
+        """DSLs and trust admins see safeguarding rows in the queue; champions see a count."""
+        return self.is_admin or self.role is Role.DSL
+
     def reads_restricted(self, school_id: str) -> bool:
         """DSLs of that school and trust admins read safeguarding items."""
         if self.is_admin:

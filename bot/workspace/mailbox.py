@@ -14,7 +14,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
-from bot.access import Viewer
+from bot.workspace.access import Viewer
 from models import Role
 
 _LOGGER = logging.getLogger(__name__)
@@ -47,6 +47,24 @@ class MessageView:
     summary: MessageSummary
     body: str
     attachments: tuple[str, ...]
+
+
+def body_parts(body: str, base_url: str) -> list[tuple[str, str | None]]:
+    """The body as (text, link) runs: the dashboard's own item links become clickable paths.
+
+    Only ``{base_url}/items/{n}`` is linked, and as a path on this dashboard, so a message can
+    never turn into a link elsewhere."""
+    pattern = re.compile(re.escape(base_url.rstrip("/")) + r"(/items/\d+)\b")
+    parts: list[tuple[str, str | None]] = []
+    start = 0
+    for match in pattern.finditer(body):
+        if match.start() > start:
+            parts.append((body[start : match.start()], None))
+        parts.append((match.group(0), match.group(1)))
+        start = match.end()
+    if start < len(body):
+        parts.append((body[start:], None))
+    return parts
 
 
 def may_open(viewer: Viewer) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from bot.access import Viewer, can_see_text
 from bot.outbox_status import plain_reason
-from bot.triage import CLAIM_STALE, is_overdue
+from bot.workspace.access import Viewer, can_see_text
+from bot.workspace.audit_groups import AuditEvent, group_events
+from bot.workspace.colleagues import NoteView, colleagues, notes
+from bot.workspace.thread import ThreadComment, latest_label, thread
+from bot.workspace.triage import CLAIM_STALE, is_overdue
 from connectors.facebook import FacebookConnector
 from connectors.instagram import InstagramConnector
 from connectors.records import Capability
@@ -70,6 +73,9 @@ class AuditView:
     actor: str
     action: str
     detail: str
+    school_id: str | None = None
+    item_id: int | None = None
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,29 @@ class ItemView:
     author_comments: list[OtherComment]
     capabilities: frozenset[str]
     alerted: bool
+    assigned_to: str | None = None
+    assigned_to_id: int | None = None
+    notes: list[NoteView] = field(default_factory=list)
+    thread: list[ThreadComment] = field(default_factory=list)
+    colleagues: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def read_late(self) -> str:
+        """How long after posting Hallmonitor read it, when that matters (a minute or more)."""
+        minutes = int((self.created_at - self.commented_at).total_seconds() // 60)
+        if minutes < 1:
+            return ""
+        if minutes < 120:
+            return f"{minutes} min"
+        if minutes < 48 * 60:
+            return f"{minutes // 60} h"
+        return f"{minutes // 1440} days"
+
+    @property
+    def history(self) -> list[AuditEvent]:
+        """The audit rows in plain words, a request and its result as one event."""
+        groups = group_events(self.audit)
+        return groups[0].events if groups else []
 
     @property
     def active(self) -> bool:
@@ -255,7 +284,7 @@ def _author_comments(session: Session, viewer: Viewer, comment: Comment) -> list
         stmt = stmt.where(col(Comment.school_id).in_(sorted(allowed)))
     out = []
     for other, item_id, item_label in session.exec(stmt).all():
-        label = item_label or _latest_label(session, other.id)
+        label = item_label or latest_label(session, other.id)
         readable = can_see_text(viewer, other.school_id, label or "other")
         out.append(
             OtherComment(
@@ -270,25 +299,17 @@ def _author_comments(session: Session, viewer: Viewer, comment: Comment) -> list
     return out
 
 
-def _latest_label(session: Session, comment_id: int | None) -> str | None:
-    return session.exec(
-        select(Classification.label)
-        .where(Classification.comment_id == comment_id)
-        .order_by(col(Classification.created_at).desc(), col(Classification.id).desc())
-        .limit(1)
-    ).first()
-
-
 def item_view(
     session: Session,
     viewer: Viewer,
     item_id: int,
     *,
     now: datetime,
-    claim_it: bool = False,
     x_tier: str = "basic",
 ) -> ItemView | None:
-    """The item as this viewer may see it; ``None`` (a 404) if not theirs to see."""
+    """The item as this viewer may see it; ``None`` (a 404) if not theirs to see.
+
+    Reading never claims: a person takes an item with "Take it" (the ``claim`` action)."""
     found = load_visible(session, viewer, item_id)
     if found is None:
         return None
@@ -296,8 +317,6 @@ def item_view(
     assert item.id is not None
     assert comment.id is not None
     readable = can_see_text(viewer, item.school_id, item.label)
-    if claim_it and readable and item.status in (QueueStatus.OPEN, QueueStatus.ESCALATED):
-        claim(session, viewer, item, now=now, force=False)
     school = session.get(School, item.school_id)
     account = session.get(Account, comment.account_id)
     claim_live = item.claimed_at is not None and item.claimed_at > now - CLAIM_STALE
@@ -358,6 +377,13 @@ def item_view(
         "author_comments": _author_comments(session, viewer, comment) if readable else [],
         "capabilities": frozenset(c.value for c in platform_capabilities(comment.platform, x_tier)),
         "alerted": any(a.kind == "alert" for a in actions),
+        "assigned_to": _names(session, {item.assigned_to_id}).get(item.assigned_to_id)
+        if item.assigned_to_id
+        else None,
+        "assigned_to_id": item.assigned_to_id,
+        "notes": notes(session, item.id) if readable else [],
+        "thread": thread(session, viewer, comment) if readable else [],
+        "colleagues": colleagues(session, item.school_id, item.label) if readable else [],
     }
     view.update(hidden_fields)
     return ItemView(**view)

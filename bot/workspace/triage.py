@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot.access import Viewer, can_see_text
 from bot.labels import Label
 from bot.outbox_status import failed_replies
+from bot.workspace.access import RESTRICTED_LABELS, Viewer, can_see_text
 from models import Comment, QueueItem, QueueStatus, School, User
 
 PAGE_SIZE = 50
@@ -45,6 +45,18 @@ class QueueFilters:
     age: str = ""
     overdue: bool = False
     page: int = 1
+    q: str = ""
+    """Words in the comment's text."""
+    author: str = ""
+    """Part of the author's name or handle."""
+    on: date | None = None
+    """The day it was posted (the trust's time zone)."""
+    mine: bool = False
+    """Only items assigned to the viewer."""
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.q or self.author or self.on)
 
     @classmethod
     def parse(cls, query: Any) -> QueueFilters:
@@ -55,7 +67,15 @@ class QueueFilters:
             return value if value in choices else default
 
         page = page_number(query)
+        try:
+            on: date | None = date.fromisoformat(str(query.get("on", "")))
+        except ValueError:
+            on = None
         return cls(
+            q=str(query.get("q", "")).strip()[:200],
+            author=str(query.get("author", "")).strip()[:100],
+            on=on,
+            mine=query.get("assigned", "") == "me",
             school=str(query.get("school", ""))[:64],
             platform=pick("platform", PLATFORMS),
             label=pick("label", QUEUE_LABELS),
@@ -74,6 +94,10 @@ class QueueFilters:
             "age": self.age,
             "overdue": "1" if self.overdue else "",
             "page": str(self.page),
+            "q": self.q,
+            "author": self.author,
+            "on": self.on.isoformat() if self.on else "",
+            "assigned": "me" if self.mine else "",
         }
         values.update({key: str(value) for key, value in changes.items()})
         return {k: v for k, v in values.items() if v and not (k == "page" and v == "1")}
@@ -86,7 +110,8 @@ class QueueRow:
     platform: str
     label: str
     status: str
-    created_at: datetime
+    posted_at: datetime
+    """When the author posted it: the one time the queue shows."""
     due_at: datetime | None
     overdue: bool
     needs_review: bool
@@ -97,6 +122,7 @@ class QueueRow:
     claimed_by: str | None
     reply_failed: bool = False
     """The latest reply did not go out: the parent is unanswered."""
+    assigned_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +133,8 @@ class QueuePage:
     page: int
     pages: int
     schools: list[tuple[str, str]] = field(default_factory=list)
+    with_dsl: int = 0
+    """Safeguarding items this viewer may not read: one line in the queue, not rows."""
 
 
 def visible_schools(session: Session, viewer: Viewer) -> list[tuple[str, str]]:
@@ -123,13 +151,41 @@ def is_overdue(due_at: datetime | None, status: str, now: datetime) -> bool:
 
 
 def _filtered(
-    stmt: Any, viewer: Viewer, filters: QueueFilters, now: datetime, *, label: bool
+    stmt: Any,
+    viewer: Viewer,
+    filters: QueueFilters,
+    now: datetime,
+    *,
+    label: bool,
+    tz: tzinfo | None = None,
 ) -> Any:
+    """``label``: apply the label filter and leave out rows this viewer may not read."""
     allowed = viewer.school_filter()
     if allowed is not None:
         stmt = stmt.where(col(QueueItem.school_id).in_(sorted(allowed)))
     if filters.school:
         stmt = stmt.where(QueueItem.school_id == filters.school)
+    if (label or filters.searching) and not viewer.lists_restricted:
+        # While searching, not even a count: "1 with the DSL" would say that unreadable text
+        # matched.
+        stmt = stmt.where(col(QueueItem.label).not_in(sorted(RESTRICTED_LABELS)))
+    if filters.q:
+        stmt = stmt.where(col(Comment.text).ilike(f"%{_like(filters.q)}%", escape="\\"))
+    if filters.author:
+        pattern = f"%{_like(filters.author)}%"
+        stmt = stmt.where(
+            or_(
+                col(Comment.author_name).ilike(pattern, escape="\\"),
+                col(Comment.author_username).ilike(pattern, escape="\\"),
+            )
+        )
+    if filters.on is not None:
+        start = datetime.combine(filters.on, time(), tz or UTC)
+        stmt = stmt.where(
+            col(Comment.created_at) >= start, col(Comment.created_at) < start + timedelta(days=1)
+        )
+    if filters.mine:
+        stmt = stmt.where(QueueItem.assigned_to_id == viewer.id)
     if filters.platform:
         stmt = stmt.where(Comment.platform == filters.platform)
     if label and filters.label:
@@ -149,6 +205,10 @@ def _filtered(
     return stmt
 
 
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _ordered(stmt: Any, status: str) -> Any:
     """Open items by urgency, then oldest first; closed ones most recently changed first."""
     if status == "active":
@@ -166,17 +226,24 @@ def _rows(session: Session, stmt: Any) -> list[Any]:
 
 
 def list_queue(
-    session: Session, viewer: Viewer, filters: QueueFilters, *, now: datetime
+    session: Session,
+    viewer: Viewer,
+    filters: QueueFilters,
+    *,
+    now: datetime,
+    tz: tzinfo | None = None,
 ) -> QueuePage:
     """The items this viewer may see, most urgent first, then oldest first."""
     claimer = aliased(User)
+    assignee = aliased(User)
+    joins_comment = bool(filters.platform or filters.searching)
     columns: list[Any] = [
         QueueItem.id,
         QueueItem.school_id,
         Comment.platform,
         QueueItem.label,
         QueueItem.status,
-        QueueItem.created_at,
+        Comment.created_at,
         QueueItem.due_at,
         QueueItem.needs_review,
         Comment.hidden,
@@ -186,18 +253,22 @@ def list_queue(
         claimer.name,
         claimer.email,
         QueueItem.claimed_at,
+        assignee.name,
+        assignee.email,
     ]
     # Page through queue_items alone (its indexes), then fetch the comments of 50 rows only.
     page_ids: Any = sa_select(col(QueueItem.id))
-    if filters.platform:
+    if joins_comment:
         page_ids = page_ids.join(Comment, col(Comment.id) == QueueItem.comment_id)
-    page_ids = _ordered(_filtered(page_ids, viewer, filters, now, label=True), filters.status)
+    page_ids = _filtered(page_ids, viewer, filters, now, label=True, tz=tz)
+    page_ids = _ordered(page_ids, filters.status)
     page_ids = page_ids.limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
     ids = [row[0] for row in _rows(session, page_ids)]
     stmt: Any = (
         sa_select(*columns)
         .join(Comment, col(Comment.id) == QueueItem.comment_id)
         .outerjoin(claimer, col(claimer.id) == QueueItem.assignee_id)
+        .outerjoin(assignee, col(assignee.id) == QueueItem.assigned_to_id)
         .where(col(QueueItem.id).in_(ids))
     )
     position = {item_id: n for n, item_id in enumerate(ids)}
@@ -211,7 +282,7 @@ def list_queue(
         platform,
         label,
         status,
-        created_at,
+        posted_at,
         due_at,
         needs_review,
         hidden,
@@ -221,6 +292,8 @@ def list_queue(
         claimer_name,
         claimer_email,
         claimed_at,
+        assignee_name,
+        assignee_email,
     ) in found:
         readable = can_see_text(viewer, school_id, label)
         excerpt = None
@@ -234,7 +307,7 @@ def list_queue(
                 platform=platform,
                 label=label,
                 status=QueueStatus(status).value,
-                created_at=created_at,
+                posted_at=posted_at,
                 due_at=due_at,
                 overdue=is_overdue(due_at, status, now),
                 needs_review=needs_review,
@@ -243,22 +316,22 @@ def list_queue(
                 author=(author_name or author_username or "") if readable else None,
                 claimed_by=(claimer_name or claimer_email) if claim_live else None,
                 reply_failed=item_id in unanswered,
+                assigned_to=assignee_name or assignee_email,
             )
         )
 
     counting: Any = select(QueueItem.label, func.count())
-    if filters.platform:
+    if joins_comment:
         counting = counting.join(Comment, col(Comment.id) == QueueItem.comment_id)
-    counted = _filtered(
-        counting,
-        viewer,
-        filters,
-        now,
-        label=False,
-    ).group_by(QueueItem.label)
+    counted = _filtered(counting, viewer, filters, now, label=False, tz=tz)
+    counted = counted.group_by(QueueItem.label)
     counts = dict.fromkeys(QUEUE_LABELS, 0)
+    with_dsl = 0
     for label, number in session.exec(counted).all():
-        counts[label] = number
+        if label in RESTRICTED_LABELS and not viewer.lists_restricted:
+            with_dsl += number
+        else:
+            counts[label] = number
     total = counts.get(filters.label, 0) if filters.label else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     return QueuePage(
@@ -268,7 +341,39 @@ def list_queue(
         page=filters.page,
         pages=pages,
         schools=visible_schools(session, viewer),
+        with_dsl=with_dsl,
     )
+
+
+def neighbours(
+    session: Session, viewer: Viewer, item_id: int, *, now: datetime
+) -> tuple[int | None, int | None]:
+    """The previous and next open items around this one, in the queue's own order.
+
+    Works whatever this item's status is now, so after "handled" the next one is still next."""
+    item = session.get(QueueItem, item_id)
+    if item is None:
+        return None, None
+    key = (col(QueueItem.priority), col(QueueItem.created_at), col(QueueItem.id))
+    here = (item.priority, item.created_at, item_id)
+
+    def after(forward: bool) -> Any:
+        def cmp(column: Any, value: Any) -> Any:
+            return column > value if forward else column < value
+
+        return or_(
+            cmp(key[0], here[0]),
+            and_(key[0] == here[0], cmp(key[1], here[1])),
+            and_(key[0] == here[0], key[1] == here[1], cmp(key[2], here[2])),
+        )
+
+    found = []
+    for forward in (False, True):
+        stmt: Any = sa_select(col(QueueItem.id))
+        stmt = _filtered(stmt, viewer, QueueFilters(), now, label=True).where(after(forward))
+        order = key if forward else tuple(column.desc() for column in key)
+        found.append(session.execute(stmt.order_by(*order).limit(1)).scalar())
+    return found[0], found[1]
 
 
 def page_number(query: Mapping[str, Any]) -> int:

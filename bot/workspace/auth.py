@@ -16,7 +16,7 @@ from functools import cache
 
 from sqlmodel import Session, select
 
-from bot.users import MIN_PASSWORD, hash_password, verify_password
+from bot.workspace.users import MIN_PASSWORD, hash_password, verify_password
 from models import User
 
 _LOGGER = logging.getLogger(__name__)
