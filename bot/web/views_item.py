@@ -18,6 +18,7 @@ from bot.workspace.triage_actions import (
     ActionForbidden,
     ActionRefused,
     ActionRequest,
+    ConfirmationNeeded,
     DueTime,
     perform,
     reply_limit,
@@ -133,7 +134,8 @@ async def item_action(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text=str(exc)) from None
     except ActionRefused as exc:
         await flash(request, f"Not done: {exc}", "error")
-        if action.action in ("reply", "private_reply"):  # keep what the champion wrote
+        keep = not isinstance(exc, ConfirmationNeeded)  # the box still holds it then
+        if keep and action.action in ("reply", "private_reply"):  # keep what they wrote
             return await _render_item(request, item_id, draft=action.text, status=422)
         raise web.HTTPSeeOther(f"/items/{item_id}") from None
     if outcome is None:

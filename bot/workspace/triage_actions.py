@@ -67,6 +67,10 @@ class ActionRefused(Exception):
     """The action cannot be done as asked; the message is safe to show."""
 
 
+class ConfirmationNeeded(ActionRefused):
+    """A deliberate step was skipped (a public reply to a private matter): ask, keep nothing."""
+
+
 class ActionForbidden(ActionRefused):
     """The viewer may see the item exists but not act on it (safeguarding, for a champion)."""
 
@@ -199,7 +203,7 @@ def perform(
                 and item.label in PRIVATE_FIRST
                 and request.confirm != "public"
             ):
-                raise ActionRefused(
+                raise ConfirmationNeeded(
                     "this is not for a public reply: send it privately, or tick "
                     '"Yes, reply in public" if you are sure'
                 )
