@@ -45,7 +45,7 @@ def test_db_upgrade_reports_the_revision(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--config", str(_config(tmp_path)), "db", "upgrade"]) == 0
-    assert "database at revision 0001" in capsys.readouterr().out
+    assert "database at revision 0002" in capsys.readouterr().out
 
 
 def test_user_add_reads_the_password_from_stdin(
